@@ -1,0 +1,60 @@
+"""The `audiogan` command line.
+
+Each subcommand lives in its own module exposing ``register(subparsers)``; ``main`` turns user errors
+(:class:`AudioGanError`) into one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from audiogan import __version__
+from audiogan.errors import AudioGanError
+
+# name -> module; imported lazily so `audiogan --help` stays fast.
+SUBCOMMANDS = {
+    "train": "audiogan.cli.train",
+    "denoise": "audiogan.cli.denoise",
+    "convert": "audiogan.cli.convert",
+    "generate": "audiogan.cli.generate",
+    "score": "audiogan.cli.score",
+    "prepare": "audiogan.cli.prepare",
+}
+
+
+class UsageError(AudioGanError):
+    """A wrong command-line argument."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse's own errors: keep exit code 2, one line
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"audiogan: error: {message}\n")
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="audiogan", description="GAN-based speech processing toolkit.")
+    parser.add_argument("--version", action="version", version=f"audiogan {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, module in SUBCOMMANDS.items():
+        importlib.import_module(module).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except AudioGanError as e:
+        sys.stderr.write(f"audiogan: error: {str(e).splitlines()[0] if str(e) else type(e).__name__}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("audiogan: interrupted\n")
+        return 130

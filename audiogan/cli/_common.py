@@ -1,0 +1,29 @@
+"""Small helpers shared by subcommands."""
+
+from __future__ import annotations
+
+import argparse
+
+from audiogan.errors import AudioGanError
+
+
+class NotBuiltYet(AudioGanError):
+    pass
+
+
+def not_built(feature: str):
+    def run(args: argparse.Namespace) -> int:
+        raise NotBuiltYet(f"'{feature}' is not built yet")
+
+    return run
+
+
+def resolve_device(name: str) -> str:
+    """'auto' picks CUDA when available, else CPU; an unavailable CUDA request is a clear error."""
+    import torch
+
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise AudioGanError(f"device '{name}' requested but CUDA is not available")
+    return name

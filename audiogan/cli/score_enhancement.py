@@ -1,0 +1,8 @@
+"""`audiogan score enhancement` (not built yet)."""
+
+from audiogan.cli._common import not_built
+
+
+def register(sub) -> None:
+    p = sub.add_parser("enhancement", help="enhancement scores (not built yet)")
+    p.set_defaults(func=not_built("audiogan score enhancement"))

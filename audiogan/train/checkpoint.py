@@ -1,0 +1,177 @@
+"""Checkpoints: atomic writes, rotation, a ``latest`` pointer, corrupt-file fallback, inference loading.
+
+A checkpoint holds only tensors and plain containers so it loads with ``torch.load(weights_only=True)``:
+``{"format", "version", "task", "step", "config", "networks", "ema", "optimizers", "schedulers",
+"scaler", "rng", "extra", "best"}``. Inference needs nothing but this file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from audiogan.errors import CheckpointError
+
+FORMAT = "audiogan-checkpoint-v1"
+_NAME = re.compile(r"^checkpoint-(\d+)\.pt$")
+
+
+def save_atomic(state: dict[str, Any], path: str | os.PathLike) -> Path:
+    """torch.save to a temporary file in the same folder, fsync, then rename over ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(state, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def load(path: str | os.PathLike) -> dict[str, Any]:
+    """Load a checkpoint on the CPU with ``weights_only=True``; any failure is a CheckpointError."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{path}: no such checkpoint")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0][:160]
+        raise CheckpointError(f"{path}: not a readable checkpoint ({first})") from None
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
+        raise CheckpointError(f"{path}: not an audiogan checkpoint")
+    return state
+
+
+def checkpoint_dir(outdir: str | os.PathLike) -> Path:
+    return Path(outdir) / "checkpoints"
+
+
+def list_checkpoints(outdir: str | os.PathLike) -> list[Path]:
+    """Checkpoints of an experiment, oldest first."""
+    d = checkpoint_dir(outdir)
+    if not d.is_dir():
+        return []
+    found = [(int(m.group(1)), p) for p in d.iterdir() if (m := _NAME.match(p.name))]
+    return [p for _, p in sorted(found)]
+
+
+def write(outdir: str | os.PathLike, state: dict[str, Any], keep_last: int) -> Path:
+    """Write ``checkpoint-<step>.pt``, point ``latest`` at it and delete all but the last ``keep_last``."""
+    d = checkpoint_dir(outdir)
+    path = save_atomic(state, d / f"checkpoint-{int(state['step'])}.pt")
+    fd, tmp = tempfile.mkstemp(prefix=".latest.", dir=d)
+    with os.fdopen(fd, "w") as f:
+        f.write(path.name + "\n")
+    os.replace(tmp, d / "latest")
+    if keep_last > 0:
+        for old in list_checkpoints(outdir)[:-keep_last]:
+            old.unlink(missing_ok=True)
+    return path
+
+
+def copy_as(path: Path, target: Path) -> Path:
+    """Atomic copy (used for ``best.pt``)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    os.close(fd)
+    shutil.copyfile(path, tmp)
+    os.replace(tmp, target)
+    return target
+
+
+def load_latest(outdir: str | os.PathLike) -> dict[str, Any] | None:
+    """The newest readable checkpoint of an experiment, or None. Corrupt ones are reported and skipped."""
+    d = checkpoint_dir(outdir)
+    candidates = list_checkpoints(outdir)
+    pointer = d / "latest"
+    if pointer.is_file():
+        named = d / pointer.read_text().strip()
+        if named in candidates:  # try the pointed-at one first, then older ones
+            candidates = [p for p in candidates if p != named] + [named]
+    for path in reversed(candidates):
+        try:
+            return load(path)
+        except CheckpointError as e:
+            print(f"audiogan: warning: {e}; falling back to an earlier checkpoint", file=sys.stderr)
+    return None
+
+
+def resolve(path: str | os.PathLike) -> Path:
+    """A checkpoint file, or an experiment dir (its ``best.pt``, else its latest checkpoint)."""
+    p = Path(path)
+    if p.is_dir():
+        exp = p.parent if p.name == "checkpoints" else p
+        if (exp / "best.pt").is_file():
+            return exp / "best.pt"
+        found = list_checkpoints(exp)
+        if not found:
+            raise CheckpointError(f"{p}: folder holds no checkpoint")
+        return found[-1]
+    if not p.exists():
+        raise CheckpointError(f"{p}: no such checkpoint")
+    return p
+
+
+@dataclass
+class InferenceBundle:
+    """What a checkpoint alone gives for inference."""
+
+    task: str
+    config: dict[str, Any]
+    networks: dict[str, nn.Module]  # built, weights loaded (EMA where present), eval mode, on CPU
+    extra: dict[str, Any]
+    step: int
+    path: Path
+
+
+def load_for_inference(
+    path: str | os.PathLike, tasks: tuple[str, ...] | None = None, names: tuple[str, ...] | None = None
+) -> InferenceBundle:
+    """Rebuild the networks of a checkpoint without the recipe.
+
+    ``tasks`` restricts which task families are accepted (mismatch -> CheckpointError); ``names`` limits
+    which networks are built and loaded (e.g. only the generator).
+    """
+    from audiogan.tasks import get_task
+
+    path = resolve(path)
+    state = load(path)
+    task_name = state.get("task", "")
+    if tasks is not None and task_name not in tasks:
+        want = " or ".join(tasks)
+        raise CheckpointError(f"{path}: is a '{task_name}' checkpoint, this command needs {want}")
+    task_cls = get_task(task_name)
+    config = state["config"]
+    try:
+        nets = task_cls.build_networks(config)
+    except Exception as e:
+        raise CheckpointError(f"{path}: cannot rebuild the networks from its config ({e})") from None
+    wanted = names or tuple(nets)
+    out = {}
+    for name in wanted:
+        if name not in nets:
+            raise CheckpointError(f"{path}: has no network '{name}'")
+        weights = state.get("ema", {}).get(name) or state["networks"].get(name)
+        if weights is None:
+            raise CheckpointError(f"{path}: holds no weights for '{name}'")
+        try:
+            nets[name].load_state_dict(weights)
+        except RuntimeError as e:
+            first = str(e).strip().splitlines()[0][:160]
+            raise CheckpointError(f"{path}: weights do not match the '{name}' network ({first})") from None
+        out[name] = nets[name].eval()
+    return InferenceBundle(task_name, config, out, state.get("extra", {}), int(state.get("step", 0)), path)
