@@ -28,6 +28,16 @@ def _type_name(v: Any) -> str:
     return "null" if v is None else type(v).__name__
 
 
+def _number(value: Any) -> float | None:
+    """``'1e-4'`` -> 1e-4: YAML 1.1 (PyYAML) reads exponents without a dot as strings."""
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
 def _coerce(value: Any, default: Any, where: str) -> Any:
     if default is None or value is None:
         return value
@@ -36,10 +46,17 @@ def _coerce(value: Any, default: Any, where: str) -> Any:
             raise ConfigError(f"config key '{where}' must be true or false, got {value!r}")
         return value
     if isinstance(default, float):
+        if isinstance(value, str):  # YAML 1.1 reads '1e-4' (no dot) as a string
+            try:
+                return float(value)
+            except ValueError:
+                pass
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConfigError(f"config key '{where}' must be a number, got {value!r}")
         return float(value)
     if isinstance(default, int):
+        if isinstance(value, str) and _number(value) is not None:
+            value = _number(value)  # '2e3' -> 2000.0 -> 2000 below
         if isinstance(value, bool) or not isinstance(value, int):
             if isinstance(value, float) and value.is_integer():
                 return int(value)
@@ -70,7 +87,7 @@ def merge(defaults: Mapping[str, Any], user: Mapping[str, Any] | None, where: st
                 out[key] = value
                 continue
             close = difflib.get_close_matches(str(key), [str(k) for k in out], n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            hint = f" (did you mean '{where + '.' if where else ''}{close[0]}'?)" if close else ""
             raise ConfigError(f"unknown config key '{path}'{hint}")
         default = out[key]
         if isinstance(default, Mapping):
@@ -95,11 +112,25 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     return keys, value
 
 
+def _default_at(config: Mapping[str, Any], keys: list[str]) -> Any:
+    node: Any = config
+    for k in keys:
+        if not isinstance(node, Mapping) or k not in node:
+            return None
+        node = node[k]
+    return node
+
+
 def apply_overrides(config: Mapping[str, Any], overrides: Iterable[str]) -> dict[str, Any]:
-    """Apply ``section.key=value`` overrides; validated like the file itself."""
+    """Apply ``section.key=value`` overrides; validated like the file itself.
+
+    For a string-valued key the text is taken as is (``data.speaker=001`` stays ``'001'``, not 1).
+    """
     user: dict[str, Any] = {}
     for text in overrides:
         keys, value = parse_override(text)
+        if isinstance(_default_at(config, keys), str) and isinstance(value, bool | int | float):
+            value = text.split("=", 1)[1].strip()
         node = user
         for k in keys[:-1]:
             node = node.setdefault(k, {})
@@ -115,6 +146,10 @@ def read_yaml(path: str | os.PathLike) -> dict[str, Any]:
         raise ConfigError(f"{path}: no such config file")
     try:
         data = yaml.safe_load(path.read_text())
+    except (UnicodeDecodeError, ValueError):
+        raise ConfigError(f"{path}: not a text (YAML) file") from None
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read ({e.strerror or e})") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         at = f" at line {mark.line + 1}" if mark else ""
@@ -141,11 +176,23 @@ def dump_yaml(data: Mapping[str, Any]) -> str:
 def save_config(config: Mapping[str, Any], path: str | os.PathLike) -> Path:
     """Write the resolved config atomically."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w") as f:
-        f.write(dump_yaml(config))
-    os.replace(tmp, path)
+    text = dump_yaml(config)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot write ({e.strerror or e})") from None
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # mkstemp makes it 0600; give the file the usual permissions
+        os.replace(tmp, path)
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot write ({e.strerror or e})") from None
+    finally:
+        Path(tmp).unlink(missing_ok=True)
     return path
 
 

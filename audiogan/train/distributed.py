@@ -71,6 +71,20 @@ def average_gradients(params: list[nn.Parameter]) -> None:
         offset += g.numel()
 
 
+def parameter_checksums(modules: dict[str, nn.Module]) -> list[float]:
+    """One float per rank summarising all weights; equal values mean the ranks stayed in sync."""
+    params = [p.detach() for name in sorted(modules) for p in modules[name].parameters()]
+    device = params[0].device if params else torch.device("cpu")
+    total = torch.zeros((), dtype=torch.float64, device=device)
+    for p in params:  # abs-sum plus a weighted sum: cheap, and any divergence changes it
+        total += p.double().abs().sum() + 1e-3 * p.double().sum()
+    if world_size() == 1:
+        return [float(total)]
+    gathered = [torch.zeros_like(total) for _ in range(world_size())]
+    dist.all_gather(gathered, total)
+    return [float(t) for t in gathered]
+
+
 def barrier() -> None:
     if world_size() > 1:
         dist.barrier()
@@ -78,4 +92,5 @@ def barrier() -> None:
 
 def shutdown() -> None:
     if dist.is_available() and dist.is_initialized():
+        dist.barrier()  # gloo aborts a rank whose peer tears down the group first
         dist.destroy_process_group()

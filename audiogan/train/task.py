@@ -17,6 +17,7 @@ checkpoints, logging and processes, and nothing about any model. Subclass :class
   ``"loss"`` entry is back-propagated, every entry is logged.
 * ``evaluate(outdir)`` (optional) – metrics on a dev set, run on rank 0 every ``eval_interval`` steps;
   ``best_metric``/``best_mode`` pick the best checkpoint.
+* ``after_update(group)`` (optional) – runs after each optimizer step, e.g. WGAN weight clipping.
 * ``inference_state()`` (optional) – plain data (tensors, numbers, lists, dicts) that inference needs
   besides the weights, e.g. feature statistics. Stored in the checkpoint as ``"extra"``.
 
@@ -158,6 +159,9 @@ class AdversarialTask:
         raise NotImplementedError
 
     # -- optional hooks -----------------------------------------------------------------------------
+    def after_update(self, group: str) -> None:
+        """Called after each optimizer step of ``group`` ("generator"/"discriminator"), e.g. weight clipping."""
+
     def evaluate(self, outdir: Path) -> dict[str, float]:
         return {}
 

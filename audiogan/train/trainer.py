@@ -226,7 +226,10 @@ class Trainer:
         workers = self.cfg["num_workers"]
         loader = DataLoader(dataset, batch_size=self.cfg["batch_size"], sampler=sampler, num_workers=workers,
                             collate_fn=self.task.collate_fn(), pin_memory=self.device.type == "cuda",
-                            persistent_workers=workers > 0, drop_last=True)
+                            persistent_workers=workers > 0, drop_last=True,
+                            # its own generator: creating the iterator must not draw from the global RNG,
+                            # or a resumed run would diverge from an uninterrupted one
+                            generator=torch.Generator().manual_seed(self.cfg["seed"] + self.rank))
         for batch in loader:
             self.batches_seen += 1
             yield _to_device(batch, self.device)
@@ -249,6 +252,7 @@ class Trainer:
             torch.nn.utils.clip_grad_norm_(self.params[group], self.cfg["grad_clip"])
         self.scaler.step(opt)
         self.scaler.update()
+        self.task.after_update(group)
         # other groups' grads from this backward (e.g. D params in the G step) are not kept around
         for other, params in self.params.items():
             if other != group:
@@ -278,7 +282,9 @@ class Trainer:
         for net in self.nets.values():
             net.train()
         batch = None
+        stepped = ["generator"]
         if "discriminator" in self.groups and task.adversarial:
+            stepped.append("discriminator")
             for _ in range(self.cfg["n_critic"]):
                 batch = next(batches)
                 with self._autocast():
@@ -289,8 +295,8 @@ class Trainer:
         with self._autocast():
             losses = task.generator_loss(batch)
         logs.update(self._update("generator", losses))
-        for s in self.schedulers.values():
-            s.step()
+        for group in stepped:  # a schedule counts its own optimizer's updates
+            self.schedulers[group].step()
         self.step += 1
         self._update_ema()
         return logs
@@ -382,7 +388,11 @@ class Trainer:
                     path = self.save()
                     if evaluated and self.main and self.best.get("step") == self.step and path is not None:
                         ckpt.copy_as(path, self.outdir / "best.pt")
-            dist.barrier()
+            checksums = dist.parameter_checksums(self.nets)
+            if self.main:
+                self._log(log_path, None, {"rank_checksums": checksums})
+                if len(set(checksums)) > 1:
+                    print("audiogan: warning: ranks ended with different weights", file=sys.stderr)
         finally:
             if bar is not None:
                 bar.close()
@@ -406,12 +416,14 @@ class Trainer:
                 (self.outdir / "best.json").write_text(json.dumps(self.best) + "\n")
         return True
 
-    def _log(self, path: Path, writer, record: dict[str, float]) -> None:
+    def _log(self, path: Path, writer, record: dict[str, Any]) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "a") as f:
             f.write(json.dumps({"step": self.step, **record}) + "\n")
         if writer is not None:
             for k, v in record.items():
-                writer.add_scalar(k, v, self.step)
+                if isinstance(v, int | float):
+                    writer.add_scalar(k, v, self.step)
 
     def _tensorboard(self):
         if not self.cfg["tensorboard"]:

@@ -1,0 +1,409 @@
+"""Objective speech-enhancement scores: PESQ, STOI/ESTOI, CSIG/CBAK/COVL, segmental SNR and SI-SDR.
+
+All functions take a clean reference and an estimate as mono float arrays ``x: ndarray[T]`` at the same
+sample rate. Unequal lengths are trimmed to the shorter one (the CLI warns about that).
+
+- PESQ comes from the ``pesq`` package (ITU-T P.862.2 wideband MOS-LQO; P.862.1 narrowband MOS-LQO for
+  8 kHz references). Other rates are resampled to 16 kHz first. PESQ failures (no utterance found, ...)
+  give NaN and a :class:`MetricWarning`, never an exception.
+- STOI and ESTOI come from ``pystoi`` (it resamples to 10 kHz internally).
+- CSIG/CBAK/COVL are our own vectorised port of Hu & Loizou's ``composite.m`` (IEEE TASLP 2008): no
+  maintained package provides them, and the common ports loop per frame in Python. They combine LLR,
+  WSS and segmental SNR with PESQ and are computed at the PESQ rate (8 or 16 kHz).
+- Segmental SNR follows ``composite.m`` (30 ms Hann frames, 75 % overlap, each frame clamped to
+  [-10, 35] dB); SI-SDR follows Le Roux et al., "SDR - half-baked or well done?" (ICASSP 2019).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from audiogan.errors import AudioError
+
+METRICS: tuple[str, ...] = ("pesq", "stoi", "estoi", "csig", "cbak", "covl", "ssnr", "si_sdr")
+# Column titles for tables.
+METRIC_TITLES: dict[str, str] = {
+    "pesq": "PESQ", "stoi": "STOI", "estoi": "ESTOI", "csig": "CSIG", "cbak": "CBAK", "covl": "COVL",
+    "ssnr": "SSNR", "si_sdr": "SI-SDR",
+}
+_NEEDS_PESQ = frozenset({"pesq", "csig", "cbak", "covl"})
+_COMPOSITE = frozenset({"csig", "cbak", "covl"})
+
+PESQ_MIN_SECONDS = 0.25  # the pesq package rejects shorter buffers
+_EPS = float(np.spacing(1))  # MATLAB's eps, as composite.m uses it
+_ALPHA = 0.95  # composite.m: LLR and WSS average the lowest 95 % of the frame values
+_SEGSNR_MIN, _SEGSNR_MAX = -10.0, 35.0
+
+# Klatt's 25 critical bands as tabulated in composite.m (centre frequency, bandwidth in Hz).
+_CENT_FREQ = np.array([
+    50.0, 120.0, 190.0, 260.0, 330.0, 400.0, 470.0, 540.0, 617.372, 703.378, 798.717, 904.128, 1020.38,
+    1148.30, 1288.72, 1442.54, 1610.70, 1794.16, 1993.93, 2211.08, 2446.71, 2701.97, 2978.04, 3276.17,
+    3597.63,
+])
+_BANDWIDTH = np.array([
+    70.0, 70.0, 70.0, 70.0, 70.0, 70.0, 70.0, 77.3724, 86.0056, 95.3398, 105.411, 116.256, 127.914,
+    140.423, 153.823, 168.154, 183.457, 199.776, 217.153, 235.631, 255.255, 276.072, 298.126, 321.465,
+    346.136,
+])
+
+
+class MetricWarning(UserWarning):
+    """A metric could not be computed for a pair and was set to NaN."""
+
+
+# ----------------------------------------------------------------------------------------------- helpers
+
+def _as_mono(x: np.ndarray, name: str) -> np.ndarray:
+    a = np.asarray(x, dtype=np.float64)
+    if a.ndim == 2 and a.shape[0] == 1:
+        a = a[0]
+    if a.ndim != 1:
+        raise ValueError(f"{name}: expected a mono signal of shape [T] or [1, T], got {a.shape}")
+    if not np.isfinite(a).all():
+        raise AudioError(f"{name} contains NaN or Inf samples")
+    return a
+
+
+def _pair(ref: np.ndarray, est: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r, e = _as_mono(ref, "reference"), _as_mono(est, "estimate")
+    n = min(r.size, e.size)
+    return r[:n], e[:n]
+
+
+def pesq_setup(sample_rate: int) -> tuple[int, str]:
+    """The (rate, mode) PESQ runs at for a reference rate: (8000, 'nb') for 8 kHz, else (16000, 'wb')."""
+    return (8000, "nb") if int(sample_rate) == 8000 else (16000, "wb")
+
+
+def pesq_mode(sample_rate: int) -> str:
+    """'nb' (narrowband, 8 kHz references) or 'wb' (wideband, everything else, resampled to 16 kHz)."""
+    return pesq_setup(sample_rate)[1]
+
+
+def _to_rate(x: np.ndarray, sample_rate: int, rate: int) -> np.ndarray:
+    if sample_rate == rate:
+        return x
+    from audiogan.audio import resample
+
+    return np.asarray(resample(x.astype(np.float32), int(sample_rate), int(rate)), dtype=np.float64)
+
+
+def _frame_params(sample_rate: int) -> tuple[int, int]:
+    win = int(round(30 * sample_rate / 1000))  # 30 ms
+    return win, win // 4  # 75 % overlap
+
+
+def _frames(x: np.ndarray, win: int, hop: int) -> np.ndarray:
+    """Hann-windowed frames ``[F, win]``. Like composite.m, the last full frame is not used."""
+    n = (x.size - win) // hop
+    if n <= 0:
+        raise AudioError(f"signal too short for 30 ms analysis frames ({x.size} samples)")
+    # composite.m's window: 0.5 * (1 - cos(2*pi*(1:W)/(W+1))), i.e. a Hann window without its zero ends
+    w = 0.5 * (1.0 - np.cos(2.0 * np.pi * np.arange(1, win + 1) / (win + 1)))
+    return sliding_window_view(x, win)[::hop][:n] * w
+
+
+def _trimmed_mean(values: np.ndarray, alpha: float = _ALPHA) -> float:
+    """Mean of the lowest ``alpha`` share of the finite values (composite.m drops the worst 5 % frames)."""
+    v = np.sort(values[np.isfinite(values)])
+    if v.size == 0:
+        return math.nan
+    n = max(1, int(math.floor(v.size * alpha + 0.5)))  # MATLAB round(): half away from zero
+    return float(v[:n].mean())
+
+
+# ------------------------------------------------------------------------------------------ frame measures
+
+def segmental_snr_frames(ref: np.ndarray, est: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Per-frame SNR in dB, clamped to [-10, 35]: ``ref, est: [T] -> [F]``."""
+    ref, est = _pair(ref, est)
+    win, hop = _frame_params(sample_rate)
+    c, p = _frames(ref, win, hop), _frames(est, win, hop)
+    signal = np.sum(c * c, axis=1)
+    noise = np.sum((c - p) ** 2, axis=1)
+    snr = 10.0 * np.log10(signal / (noise + _EPS) + _EPS)
+    return np.clip(snr, _SEGSNR_MIN, _SEGSNR_MAX)
+
+
+def segmental_snr(ref: np.ndarray, est: np.ndarray, sample_rate: int) -> float:
+    """Segmental SNR in dB (composite.m): mean of the clamped frame SNRs; identical signals give 35."""
+    return float(np.mean(segmental_snr_frames(ref, est, sample_rate)))
+
+
+def _lpc(frames: np.ndarray, order: int) -> tuple[np.ndarray, np.ndarray]:
+    """Autocorrelation ``R: [F, order+1]`` and LPC polynomials ``A: [F, order+1]`` (Levinson-Durbin).
+
+    Vectorised over frames; the recursion itself runs over the (small) model order.
+    """
+    n_frames, win = frames.shape
+    R = np.stack([np.sum(frames[:, : win - k] * frames[:, k:], axis=1) for k in range(order + 1)], axis=1)
+    a = np.zeros((n_frames, order))
+    E = R[:, 0].copy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for i in range(order):
+            acc = np.sum(a[:, :i] * R[:, i:0:-1], axis=1)
+            k = (R[:, i + 1] - acc) / E
+            if i:
+                past = a[:, :i].copy()
+                a[:, :i] = past - k[:, None] * past[:, ::-1]
+            a[:, i] = k
+            E = (1.0 - k * k) * E
+    return R, np.concatenate([np.ones((n_frames, 1)), -a], axis=1)
+
+
+def llr_frames(ref: np.ndarray, est: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Per-frame log-likelihood ratio of the estimate's LPC model under the reference: ``[T] -> [F]``.
+
+    LPC order 10 below 10 kHz, 16 above (composite.m). Frames where it is undefined are NaN.
+    """
+    ref, est = _pair(ref, est)
+    win, hop = _frame_params(sample_rate)
+    order = 10 if sample_rate < 10000 else 16
+    R_c, A_c = _lpc(_frames(ref, win, hop), order)
+    _, A_p = _lpc(_frames(est, win, hop), order)
+    lags = np.abs(np.arange(order + 1)[:, None] - np.arange(order + 1)[None, :])
+    T = R_c[:, lags]  # Toeplitz autocorrelation matrices [F, P+1, P+1]
+    num = np.einsum("fi,fij,fj->f", A_p, T, A_p)
+    den = np.einsum("fi,fij,fj->f", A_c, T, A_c)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log(num / den)
+
+
+def llr(ref: np.ndarray, est: np.ndarray, sample_rate: int) -> float:
+    """Log-likelihood ratio (mean of the lowest 95 % frames); 0 for identical signals, larger is worse."""
+    return _trimmed_mean(llr_frames(ref, est, sample_rate))
+
+
+def _crit_filters(sample_rate: int, n_half: int) -> np.ndarray:
+    """Gaussian-shaped critical-band weights ``[25, n_half]`` over FFT bins, cut at -30 dB (composite.m)."""
+    max_freq = sample_rate / 2.0
+    j = np.arange(n_half)
+    f0 = np.floor(_CENT_FREQ / max_freq * n_half)[:, None]
+    bw = (_BANDWIDTH / max_freq * n_half)[:, None]
+    norm = (np.log(_BANDWIDTH[0]) - np.log(_BANDWIDTH))[:, None]
+    filt = np.exp(-11.0 * ((j[None, :] - f0) / bw) ** 2 + norm)
+    min_factor = math.exp(-30.0 / (2.0 * 2.303))
+    return filt * (filt > min_factor)
+
+
+def _local_peaks(energy: np.ndarray, slope: np.ndarray) -> np.ndarray:
+    """For each band, the energy of the nearest spectral peak (composite.m's search): ``[F, 24]``.
+
+    Rising slope: search right until the slope stops rising; otherwise search left until it rises.
+    The index recurrences below reproduce composite.m's loops (including its indexing) for all
+    frames at once.
+    """
+    n = slope.shape[1]  # num_crit - 1
+    rising = slope > 0
+    right = np.empty((slope.shape[0], n + 1), dtype=np.int64)
+    right[:, n] = n
+    for i in range(n - 1, -1, -1):
+        right[:, i] = np.where(rising[:, i], right[:, i + 1], i)
+    left = np.empty_like(slope, dtype=np.int64)
+    prev = np.full(slope.shape[0], -1, dtype=np.int64)
+    for i in range(n):
+        prev = np.where(rising[:, i], i, prev)
+        left[:, i] = prev
+    idx = np.where(rising, right[:, :n] - 1, left + 1)
+    return np.take_along_axis(energy, idx, axis=1)
+
+
+def wss_frames(ref: np.ndarray, est: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Per-frame weighted spectral slope distance (Klatt 1982, K=20, Klocmax=1): ``[T] -> [F]``."""
+    ref, est = _pair(ref, est)
+    win, hop = _frame_params(sample_rate)
+    n_fft = 1 << int(math.ceil(math.log2(2 * win)))
+    n_half = n_fft // 2
+    filt = _crit_filters(sample_rate, n_half)
+    kmax, klocmax = 20.0, 1.0
+
+    def band_db(x: np.ndarray) -> np.ndarray:
+        spec = np.abs(np.fft.rfft(_frames(x, win, hop), n_fft, axis=1)[:, :n_half]) ** 2
+        return 10.0 * np.log10(np.maximum(spec @ filt.T, 1e-10))
+
+    e_c, e_p = band_db(ref), band_db(est)
+    s_c, s_p = np.diff(e_c, axis=1), np.diff(e_p, axis=1)
+    w_c = (kmax / (kmax + e_c.max(axis=1, keepdims=True) - e_c[:, :-1])) * (
+        klocmax / (klocmax + _local_peaks(e_c, s_c) - e_c[:, :-1]))
+    w_p = (kmax / (kmax + e_p.max(axis=1, keepdims=True) - e_p[:, :-1])) * (
+        klocmax / (klocmax + _local_peaks(e_p, s_p) - e_p[:, :-1]))
+    w = 0.5 * (w_c + w_p)
+    # composite.m normalises by the sum of the weights (not in Klatt's paper)
+    return np.sum(w * (s_c - s_p) ** 2, axis=1) / np.sum(w, axis=1)
+
+
+def wss(ref: np.ndarray, est: np.ndarray, sample_rate: int) -> float:
+    """Weighted spectral slope distance (mean of the lowest 95 % frames); 0 for identical signals."""
+    return _trimmed_mean(wss_frames(ref, est, sample_rate))
+
+
+# ----------------------------------------------------------------------------------------- file measures
+
+def si_sdr(ref: np.ndarray, est: np.ndarray) -> float:
+    """Scale-invariant SDR in dB (zero-mean signals): ``ref, est: [T]``. Higher is better."""
+    r, e = _pair(ref, est)
+    r, e = r - r.mean(), e - e.mean()
+    scale = np.dot(e, r) / (np.dot(r, r) + _EPS)
+    target = scale * r
+    noise = e - target
+    return float(10.0 * np.log10((np.dot(target, target) + _EPS) / (np.dot(noise, noise) + _EPS)))
+
+
+def pesq_score(ref: np.ndarray, est: np.ndarray, sample_rate: int) -> float:
+    """PESQ MOS-LQO: wideband at 16 kHz, narrowband for 8 kHz references; NaN (with a warning) on failure.
+
+    ``ref, est: [T]`` at ``sample_rate``; rates other than 8/16 kHz are resampled to 16 kHz.
+    """
+    from pesq import PesqError, pesq
+
+    r, e = _pair(ref, est)
+    rate, mode = pesq_setup(sample_rate)
+    r, e = _to_rate(r, sample_rate, rate), _to_rate(e, sample_rate, rate)
+    for sig, name in ((r, "reference"), (e, "estimate")):
+        if not np.any(sig):  # the pesq package divides by zero (ValueError) on digital silence
+            warnings.warn(f"PESQ: the {name} is silent; PESQ set to NaN", MetricWarning, stacklevel=2)
+            return math.nan
+    try:
+        return float(pesq(rate, r, e, mode))
+    except (PesqError, ValueError) as err:  # NoUtterancesError, BufferTooShortError, ...
+        msg = err.args[0].decode() if err.args and isinstance(err.args[0], bytes) else str(err)
+        warnings.warn(f"PESQ failed ({type(err).__name__}: {msg}); PESQ set to NaN", MetricWarning,
+                      stacklevel=2)
+        return math.nan
+
+
+def stoi_score(ref: np.ndarray, est: np.ndarray, sample_rate: int, extended: bool = False) -> float:
+    """STOI (or ESTOI with ``extended=True``) via pystoi; NaN (with a warning) when too little speech.
+
+    ``ref, est: [T]`` at ``sample_rate`` (pystoi resamples to 10 kHz itself).
+    """
+    from pystoi import stoi
+
+    r, e = _pair(ref, est)
+    name = "ESTOI" if extended else "STOI"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        value = float(stoi(r, e, int(sample_rate), extended=extended))
+    # pystoi returns 1e-5 and warns when fewer than 30 frames (~0.4 s) of speech remain after its
+    # silence removal; a number there would be misleading.
+    if any("STFT frames" in str(w.message) for w in caught) or not math.isfinite(value):
+        warnings.warn(f"{name}: not enough non-silent speech (needs ~0.4 s); {name} set to NaN",
+                      MetricWarning, stacklevel=2)
+        return math.nan
+    return value
+
+
+def _nb_raw_pesq(mos_lqo: float) -> float:
+    """Invert the P.862.1 mapping: narrowband MOS-LQO -> raw P.862 score.
+
+    composite.m feeds the *raw* narrowband PESQ into its regressions (they were fitted on raw scores);
+    the pesq package only returns MOS-LQO. Wideband has no raw score, composite.m uses MOS-LQO there.
+    """
+    y = min(max(mos_lqo, 0.999 + 1e-6), 4.999 - 1e-6)
+    raw = (4.6607 - math.log(4.0 / (y - 0.999) - 1.0)) / 1.4945
+    return min(max(raw, -0.5), 4.5)  # the raw P.862 range
+
+
+def _composite_from(r: np.ndarray, e: np.ndarray, rate: int, pesq_value: float) -> tuple[float, float, float]:
+    if not math.isfinite(pesq_value):
+        return math.nan, math.nan, math.nan
+    if rate == 8000:
+        pesq_value = _nb_raw_pesq(pesq_value)
+    # composite.m adds eps so that digital silence does not give log(0) or 0/0
+    r, e = r + _EPS, e + _EPS
+    wss_v = wss(r, e, rate)
+    llr_v = llr(r, e, rate)
+    seg = segmental_snr(r, e, rate)
+    csig = 3.093 - 1.029 * llr_v + 0.603 * pesq_value - 0.009 * wss_v
+    cbak = 1.634 + 0.478 * pesq_value - 0.007 * wss_v + 0.063 * seg
+    covl = 1.594 + 0.805 * pesq_value - 0.512 * llr_v - 0.007 * wss_v
+    return tuple(float(np.clip(v, 1.0, 5.0)) if math.isfinite(v) else math.nan for v in (csig, cbak, covl))
+
+
+def composite(
+    ref: np.ndarray, est: np.ndarray, sample_rate: int, pesq_value: float | None = None
+) -> tuple[float, float, float]:
+    """Hu & Loizou composite measures ``(csig, cbak, covl)``, each clipped to [1, 5]; NaN if PESQ fails.
+
+    ``ref, est: [T]``. Computed at the PESQ rate (8 kHz stays 8 kHz, other rates go to 16 kHz); pass
+    ``pesq_value`` when PESQ is already known to avoid computing it twice.
+    """
+    r, e = _pair(ref, est)
+    rate, _ = pesq_setup(sample_rate)
+    r, e = _to_rate(r, sample_rate, rate), _to_rate(e, sample_rate, rate)
+    if pesq_value is None:
+        pesq_value = pesq_score(r, e, rate)
+    return _composite_from(r, e, rate, pesq_value)
+
+
+def min_samples(sample_rate: int, metrics: Iterable[str] = METRICS) -> int:
+    """Shortest signal (samples) the metrics accept: 0.25 s when PESQ is involved, else two frames."""
+    if _NEEDS_PESQ & set(metrics):
+        return int(math.ceil(PESQ_MIN_SECONDS * sample_rate))
+    win, hop = _frame_params(sample_rate)
+    return win + hop
+
+
+def score_pair(
+    ref: np.ndarray, est: np.ndarray, sample_rate: int, metrics: Sequence[str] = METRICS
+) -> dict[str, float]:
+    """Score one estimate against its clean reference: ``ref, est: ndarray[T]`` (or ``[1, T]``).
+
+    Returns ``{metric: value}`` in the order of ``metrics`` (names from :data:`METRICS`). Signals of
+    unequal length are trimmed to the shorter. A metric that cannot be computed (e.g. PESQ finds no
+    utterance) is NaN and a :class:`MetricWarning` is issued. Raises :class:`AudioError` for signals
+    with NaN/Inf or shorter than :func:`min_samples`.
+    """
+    unknown = [m for m in metrics if m not in METRICS]
+    if unknown:
+        raise ValueError(f"unknown metric(s) {', '.join(unknown)}; choose from {', '.join(METRICS)}")
+    r, e = _pair(ref, est)
+    need = min_samples(sample_rate, metrics)
+    if r.size < need:
+        raise AudioError(
+            f"too short to score: {1000 * r.size / sample_rate:.0f} ms, needs at least "
+            f"{1000 * need / sample_rate:.0f} ms")
+    wanted = set(metrics)
+    out: dict[str, float] = {}
+    if not np.any(r):
+        warnings.warn("the reference is silent; all scores set to NaN", MetricWarning, stacklevel=2)
+        return {m: math.nan for m in metrics}
+    if wanted & _NEEDS_PESQ:
+        rate, _ = pesq_setup(sample_rate)
+        r_p, e_p = _to_rate(r, sample_rate, rate), _to_rate(e, sample_rate, rate)
+        p = pesq_score(r_p, e_p, rate)
+        out["pesq"] = p
+        if wanted & _COMPOSITE:
+            out["csig"], out["cbak"], out["covl"] = _composite_from(r_p, e_p, rate, p)
+    if wanted & {"stoi", "estoi"}:
+        r_s, e_s, rate_s = r, e, sample_rate
+        if "stoi" in wanted and "estoi" in wanted and sample_rate != 10000:
+            from pystoi.utils import resample_oct
+
+            # resample once for both, exactly as pystoi would do it inside each call
+            r_s, e_s, rate_s = resample_oct(r, 10000, sample_rate), resample_oct(e, 10000, sample_rate), 10000
+        if "stoi" in wanted:
+            out["stoi"] = stoi_score(r_s, e_s, rate_s)
+        if "estoi" in wanted:
+            out["estoi"] = stoi_score(r_s, e_s, rate_s, extended=True)
+    if "ssnr" in wanted:
+        out["ssnr"] = segmental_snr(r, e, sample_rate)
+    if "si_sdr" in wanted:
+        out["si_sdr"] = si_sdr(r, e)
+    return {m: out[m] for m in metrics}
+
+
+def mean_scores(rows: Iterable[Mapping[str, float]], metrics: Sequence[str] = METRICS) -> dict[str, float]:
+    """Per-metric mean over files, leaving out NaN values (NaN when a metric has no value at all)."""
+    rows = list(rows)
+    means: dict[str, float] = {}
+    for m in metrics:
+        vals = np.array([row[m] for row in rows if m in row], dtype=np.float64)
+        vals = vals[np.isfinite(vals)]
+        means[m] = float(vals.mean()) if vals.size else math.nan
+    return means
