@@ -7,16 +7,20 @@ Arrays are channels-first float32: ``x: ndarray[C, T]``. Every failure caused by
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import soundfile as sf
-import torch
 
 from audiogan.errors import AudioError
+
+if TYPE_CHECKING:  # torch is imported only when resampling: data jobs that just read audio start fast
+    import torch
 
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg")
 
@@ -50,7 +54,31 @@ def info(path: str | os.PathLike) -> AudioInfo:
         raise AudioError(f"{path}: not a readable audio file ({_short(e)})") from None
     if i.frames <= 0:
         raise AudioError(f"{path}: contains no audio samples")
+    _check_truncated_wav(path, i)
     return AudioInfo(path, int(i.samplerate), int(i.channels), int(i.frames), i.format, i.subtype)
+
+
+# A WAV whose header declares at least this many bytes is a stream written before its length was known,
+# not a truncated file.
+_STREAMING_SIZE = 0x7FFF0000
+
+
+def _check_truncated_wav(path: Path, i) -> None:
+    """libsndfile silently reads what is left of a WAV cut short (interrupted copy); we refuse it.
+
+    Its header log says ``data : <declared> (should be <present>)`` when the two differ.
+    """
+    if i.format not in ("WAV", "WAVEX", "RF64", "W64"):
+        return
+    for line in str(getattr(i, "extra_info", "")).splitlines():
+        m = re.match(r"\s*data\s*:\s*(\d+)\s*\(should be (\d+)\)", line)
+        if not m:
+            continue
+        declared, present = int(m.group(1)), int(m.group(2))
+        frame_bytes = max(int(i.channels), 1) * 8  # generous: a frame or less missing is header slop
+        if present < declared < _STREAMING_SIZE and declared - present > frame_bytes:
+            raise AudioError(f"{path}: truncated file (header declares {declared} bytes of audio, "
+                             f"file holds {present})")
 
 
 def _short(e: Exception) -> str:
@@ -95,6 +123,8 @@ def load(
 
 def iter_blocks(path: str | os.PathLike, block_frames: int) -> Iterator[np.ndarray]:
     """Read a file block by block (``ndarray[C, t]``, t <= block_frames) so long files never sit in memory."""
+    if block_frames <= 0:
+        raise ValueError(f"block_frames must be positive, got {block_frames}")
     meta = info(path)
     try:
         with sf.SoundFile(str(meta.path)) as f:
@@ -115,6 +145,7 @@ def resample(x: np.ndarray | torch.Tensor, orig_sr: int, new_sr: int):
     """Band-limited resampling along the last axis (torchaudio). Returns the input type."""
     if orig_sr == new_sr:
         return x
+    import torch
     import torchaudio.functional as AF
 
     is_numpy = isinstance(x, np.ndarray)
@@ -142,10 +173,32 @@ def peak_guard(x: np.ndarray, limit: float = 0.999) -> np.ndarray:
     return x * (limit / peak) if peak > limit else x
 
 
+def _current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _tmp_path(path: Path) -> Path:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + path.suffix, dir=path.parent)
+    """An empty temporary file beside ``path`` with the permissions a plain ``open(path, 'w')`` would give.
+
+    (mkstemp creates it 0600, and os.replace would carry that over to the output.)
+    """
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + path.suffix, dir=path.parent)
+    except OSError as e:
+        raise AudioError(f"{path}: cannot write ({e.strerror or e})") from None
+    try:
+        os.fchmod(fd, 0o666 & ~_current_umask())
+    except (AttributeError, OSError):  # no fchmod (Windows) or a filesystem without modes
+        pass
     os.close(fd)
     return Path(tmp)
+
+
+def _check_target(path: Path) -> None:
+    if path.is_dir():
+        raise AudioError(f"{path}: is a directory, cannot write audio there")
 
 
 def _format_for(path: Path) -> str:
@@ -156,7 +209,8 @@ def _format_for(path: Path) -> str:
 
 
 def save(
-    path: str | os.PathLike, x: np.ndarray, sample_rate: int, *, subtype: str | None = None, guard: bool = True
+    path: str | os.PathLike, x: np.ndarray, sample_rate: int, *, subtype: str | None = None,
+    guard: bool = True,
 ) -> Path:
     """Write ``x: ndarray[C, T]`` (or ``[T]``) atomically: a temporary file in the same folder, then rename.
 
@@ -171,15 +225,27 @@ def save(
     if guard:
         x = peak_guard(x)
     fmt = _format_for(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    _check_target(path)
+    _mkdir(path.parent)
     tmp = _tmp_path(path)
     try:
         sf.write(str(tmp), x.T, int(sample_rate), format=fmt, subtype=subtype)
         os.replace(tmp, path)
+    except OSError as e:
+        raise AudioError(f"{path}: cannot write ({e.strerror or e})") from None
+    except sf.LibsndfileError as e:  # e.g. disk full, or a subtype the format cannot hold
+        raise AudioError(f"{path}: cannot write ({_short(e)})") from None
     finally:
         if tmp.exists():
             tmp.unlink()
     return path
+
+
+def _mkdir(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise AudioError(f"{folder}: cannot create output folder ({e.strerror or e})") from None
 
 
 class AudioWriter:
@@ -191,26 +257,54 @@ class AudioWriter:
 
     def __init__(self, path: str | os.PathLike, sample_rate: int, channels: int, subtype: str | None = None):
         self.path = Path(path)
+        self.channels = int(channels)
+        self.frames = 0
+        self._closed = False
         fmt = _format_for(self.path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        _check_target(self.path)
+        _mkdir(self.path.parent)
         self._tmp = _tmp_path(self.path)
-        self._file = sf.SoundFile(
-            str(self._tmp), "w", samplerate=int(sample_rate), channels=channels, format=fmt, subtype=subtype
-        )
+        try:
+            self._file = sf.SoundFile(
+                str(self._tmp), "w", samplerate=int(sample_rate), channels=self.channels, format=fmt,
+                subtype=subtype,
+            )
+        except sf.LibsndfileError as e:
+            self._tmp.unlink(missing_ok=True)
+            raise AudioError(f"{self.path}: cannot write ({_short(e)})") from None
+        except BaseException:
+            self._tmp.unlink(missing_ok=True)
+            raise
 
     def write(self, block: np.ndarray) -> None:
         """Append ``block: ndarray[C, t]``. Guarding the peak is the caller's job (it may need a 2nd pass)."""
         block = np.asarray(block, dtype=np.float32)
         if block.ndim == 1:
             block = block[None]
-        self._file.write(block.T)
+        if block.ndim != 2 or block.shape[0] != self.channels:
+            raise ValueError(f"AudioWriter({self.path}) expects blocks [{self.channels}, t], "
+                             f"got {block.shape}")
+        if not np.isfinite(block).all():
+            raise AudioError(f"{self.path}: refusing to write NaN or Inf samples")
+        try:
+            self._file.write(block.T)
+        except sf.LibsndfileError as e:  # e.g. disk full
+            raise AudioError(f"{self.path}: cannot write ({_short(e)})") from None
+        self.frames += block.shape[1]
 
     def close(self, commit: bool = True) -> None:
-        self._file.close()
-        if commit:
-            os.replace(self._tmp, self.path)
-        elif self._tmp.exists():
-            self._tmp.unlink()
+        """Finish the file: ``commit`` renames it over ``path``, otherwise it is discarded. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._file.close()
+            if commit:
+                os.replace(self._tmp, self.path)
+        except OSError as e:
+            raise AudioError(f"{self.path}: cannot write ({e.strerror or e})") from None
+        finally:
+            self._tmp.unlink(missing_ok=True)
 
     def __enter__(self) -> AudioWriter:
         return self
@@ -225,7 +319,9 @@ def find_audio_files(inputs: Iterable[str | os.PathLike]) -> list[Path]:
     for item in inputs:
         p = Path(item)
         if p.is_dir():
-            found = sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in AUDIO_EXTENSIONS)
+            # hidden files are skipped: our own leftover temp files, macOS '._x.wav' resource forks
+            found = sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in AUDIO_EXTENSIONS
+                           and not q.name.startswith("."))
             if not found:
                 raise AudioError(f"{p}: folder holds no .wav, .flac or .ogg files")
             files.extend(found)

@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="audiogan", description="GAN-based speech processing toolkit.")
     parser.add_argument("--version", action="version", version=f"audiogan {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name, module in SUBCOMMANDS.items():
+    for module in SUBCOMMANDS.values():
         importlib.import_module(module).register(sub)
     return parser
 
@@ -59,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except AudioGanError as e:
         sys.stderr.write(f"audiogan: error: {str(e).splitlines()[0] if str(e) else type(e).__name__}\n")
+        return 2
+    except OSError as e:  # permissions, full disk, ...: the user's environment, not a bug
+        sys.stderr.write(f"audiogan: error: {e}\n")
         return 2
     except KeyboardInterrupt:
         sys.stderr.write("audiogan: interrupted\n")

@@ -12,9 +12,14 @@ from audiogan.tasks import TASKS
 
 
 def register(sub) -> None:
-    p = sub.add_parser("train", help="train a model (resumes automatically)",
-                       description="Train a model; re-running the same command resumes.")
-    p.add_argument("model", choices=sorted(TASKS), metavar="MODEL", help=f"one of: {', '.join(sorted(TASKS))}")
+    p = sub.add_parser(
+        "train",
+        help="train a model (resumes automatically)",
+        description="Train a model; re-running the same command resumes.",
+    )
+    p.add_argument(
+        "model", choices=sorted(TASKS), metavar="MODEL", help=f"one of: {', '.join(sorted(TASKS))}"
+    )
     p.add_argument("--config", "-c", help="YAML config (defaults of MODEL when omitted)")
     p.add_argument("--outdir", "-o", required=True, help="experiment dir: config, checkpoints, logs")
     p.add_argument("overrides", nargs="*", metavar="section.key=value", help="config overrides")

@@ -7,6 +7,9 @@ whatever the kernel size, so encoder and decoder lengths always line up.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -48,9 +51,18 @@ def make_activation(name: str, channels: int, negative_slope: float = 0.2) -> nn
 class VirtualBatchNorm1d(nn.Module):
     """Virtual batch norm (Salimans et al. 2016), as used by the SEGAN discriminator.
 
-    The statistics of a *reference batch* are frozen the first time the module runs in training mode (or
-    when :meth:`set_reference` is called); every example is then normalised with the statistics of the
-    reference batch plus itself, weighted ``1/(N+1)`` and ``N/(N+1)``. ``x: Tensor[B, C, T]``.
+    Every example is normalised with per-channel statistics (over time) of itself and of a *reference
+    batch* of N examples, weighted ``1/(N+1)`` and ``N/(N+1)``. ``x: Tensor[B, C, T]``.
+
+    Reference statistics come from, in order of preference:
+
+    * :func:`vbn_reference_pass` - as in the SEGAN reference code, forward a fixed reference batch through
+      the whole network inside ``with vbn_reference_pass(net): net(ref)`` before each training step, so the
+      statistics follow the current weights (they are stored without gradient);
+    * :meth:`set_reference` with this layer's input for the reference batch;
+    * otherwise they are frozen from the first batch the module sees in training mode.
+
+    They are buffers, so checkpoints carry them and eval mode uses the last ones.
     """
 
     def __init__(self, channels: int, eps: float = 1e-5):
@@ -61,15 +73,26 @@ class VirtualBatchNorm1d(nn.Module):
         self.register_buffer("ref_mean", torch.zeros(1, channels, 1))
         self.register_buffer("ref_meansq", torch.ones(1, channels, 1))
         self.register_buffer("ref_size", torch.zeros((), dtype=torch.long))
+        self.collecting = False  # set by vbn_reference_pass
 
     @torch.no_grad()
     def set_reference(self, x: Tensor) -> None:
+        """Reference statistics from ``x: Tensor[N, C, T]``, this layer's input for the reference batch."""
+        check_shape(x, 3, "VirtualBatchNorm1d.set_reference", self.ref_mean.shape[1])
+        x = x.detach().float()
         self.ref_mean.copy_(x.mean(dim=(0, 2), keepdim=True))
         self.ref_meansq.copy_((x**2).mean(dim=(0, 2), keepdim=True))
         self.ref_size.fill_(x.shape[0])
 
     def forward(self, x: Tensor) -> Tensor:
-        check_shape(x, 3, "VirtualBatchNorm1d")
+        check_shape(x, 3, "VirtualBatchNorm1d", self.ref_mean.shape[1])
+        if self.collecting:
+            # reference pass: remember the batch statistics, normalise the reference batch by them alone
+            self.set_reference(x)
+            mean = x.mean(dim=(0, 2), keepdim=True)
+            meansq = (x**2).mean(dim=(0, 2), keepdim=True)
+            std = torch.sqrt((meansq - mean**2).clamp_min(0) + self.eps)
+            return (x - mean) / std * self.weight + self.bias
         if self.training and int(self.ref_size) == 0:
             self.set_reference(x.detach().float())
         n = max(int(self.ref_size), 1)
@@ -80,13 +103,28 @@ class VirtualBatchNorm1d(nn.Module):
         return (x - mean) / std * self.weight + self.bias
 
 
+@contextmanager
+def vbn_reference_pass(module: nn.Module) -> Iterator[None]:
+    """Within the block, every :class:`VirtualBatchNorm1d` in ``module`` takes its reference statistics from
+    the batch that flows through it. Use: ``with vbn_reference_pass(disc): disc(ref_batch)``."""
+    layers = [m for m in module.modules() if isinstance(m, VirtualBatchNorm1d)]
+    for m in layers:
+        m.collecting = True
+    try:
+        yield
+    finally:
+        for m in layers:
+            m.collecting = False
+
+
 def _norm_layer(norm: str, channels: int, dims: int) -> nn.Module:
     if norm in ("none", "spectral", "weight"):
         return nn.Identity()
     if norm == "batch":
         return nn.BatchNorm1d(channels) if dims == 1 else nn.BatchNorm2d(channels)
     if norm == "instance":
-        return nn.InstanceNorm1d(channels, affine=True) if dims == 1 else nn.InstanceNorm2d(channels, affine=True)
+        cls = nn.InstanceNorm1d if dims == 1 else nn.InstanceNorm2d
+        return cls(channels, affine=True)
     if norm == "virtual_batch":
         if dims != 1:
             raise ValueError("virtual batch norm is 1-D only")
@@ -113,6 +151,8 @@ class ConvBlock1d(nn.Module):
                  norm: str = "none", activation: str = "prelu", negative_slope: float = 0.2,
                  padding_mode: str = "reflect", bias: bool = True, dilation: int = 1):
         super().__init__()
+        if padding_mode not in ("reflect", "zeros", "replicate", "circular"):
+            raise ValueError(f"unknown padding_mode '{padding_mode}' (reflect, zeros, replicate, circular)")
         self.in_channels, self.out_channels = in_channels, out_channels
         self.padding = same_stride_padding(kernel_size, stride, dilation)
         self.padding_mode = "constant" if padding_mode == "zeros" else padding_mode
@@ -133,7 +173,8 @@ class TransposedConvBlock1d(nn.Module):
     """ConvTranspose1d (+ norm + activation), ``Tensor[B, C_in, T] -> Tensor[B, C_out, T * stride]``."""
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int, *,
-                 norm: str = "none", activation: str = "prelu", negative_slope: float = 0.2, bias: bool = True):
+                 norm: str = "none", activation: str = "prelu", negative_slope: float = 0.2,
+                 bias: bool = True):
         super().__init__()
         self.in_channels = in_channels
         pad = -(-(kernel_size - stride) // 2)  # ceil((k - s) / 2)
@@ -248,8 +289,9 @@ class PixelShuffle1d(nn.Module):
         b, c, t = x.shape
         r = self.factor
         if c % r:
-            raise ValueError(f"PixelShuffle1d({r}) needs channels divisible by {r}, got shape {tuple(x.shape)}")
-        return x.view(b, c // r, r, t).permute(0, 1, 3, 2).reshape(b, c // r, t * r)
+            raise ValueError(f"PixelShuffle1d({r}) needs channels divisible by {r}, "
+                             f"got shape {tuple(x.shape)}")
+        return x.reshape(b, c // r, r, t).permute(0, 1, 3, 2).reshape(b, c // r, t * r)
 
 
 class PixelUnshuffle1d(nn.Module):
@@ -264,8 +306,9 @@ class PixelUnshuffle1d(nn.Module):
         b, c, t = x.shape
         r = self.factor
         if t % r:
-            raise ValueError(f"PixelUnshuffle1d({r}) needs length divisible by {r}, got shape {tuple(x.shape)}")
-        return x.view(b, c, t // r, r).permute(0, 1, 3, 2).reshape(b, c * r, t // r)
+            raise ValueError(f"PixelUnshuffle1d({r}) needs length divisible by {r}, "
+                             f"got shape {tuple(x.shape)}")
+        return x.reshape(b, c, t // r, r).permute(0, 1, 3, 2).reshape(b, c * r, t // r)
 
 
 class PhaseShuffle(nn.Module):
@@ -279,7 +322,8 @@ class PhaseShuffle(nn.Module):
         super().__init__()
         self.n, self.per_sample = n, per_sample
 
-    def forward(self, x: Tensor, shifts: Tensor | None = None) -> Tensor:
+    def forward(self, x: Tensor, shifts: Tensor | int | None = None) -> Tensor:
+        """``shifts`` (one, or one per example, in ``[-n, n]``) replaces the random draw, even in eval."""
         check_shape(x, 3, "PhaseShuffle")
         if (not self.training and shifts is None) or self.n == 0:
             return x
@@ -288,6 +332,12 @@ class PhaseShuffle(nn.Module):
         if shifts is None:
             count = b if self.per_sample else 1
             shifts = torch.randint(-n, n + 1, (count,), device=x.device)
+        else:
+            shifts = torch.as_tensor(shifts, device=x.device).long().reshape(-1)
+            if shifts.numel() not in (1, b):
+                raise ValueError(f"PhaseShuffle needs 1 or {b} shifts, got {shifts.numel()}")
+            if int(shifts.abs().max()) > n:
+                raise ValueError(f"PhaseShuffle({n}) shifts must lie in [-{n}, {n}], got {shifts.tolist()}")
         shifts = shifts.to(x.device).expand(b) if shifts.numel() == 1 else shifts.to(x.device)
         padded = F.pad(x, (n, n), mode="reflect" if t > n else "replicate")
         # output[t] = input[t - k] = padded[t - k + n]
@@ -307,14 +357,21 @@ class SkipConnection(nn.Module):
         super().__init__()
         if kind not in ("alpha", "constant", "conv") or merge not in ("sum", "concat"):
             raise ValueError(f"unknown skip kind/merge '{kind}'/'{merge}'")
-        self.kind, self.merge = kind, merge
+        inits = {"one": torch.ones, "zero": torch.zeros, "randn": torch.randn}
+        if kind == "alpha" and init not in inits:
+            raise ValueError(f"unknown skip init '{init}' (one, zero, randn)")
+        self.channels, self.kind, self.merge = channels, kind, merge
         if kind == "alpha":
-            start = {"one": torch.ones, "zero": torch.zeros, "randn": torch.randn}[init](1, channels, 1)
+            start = inits[init](1, channels, 1)
             self.alpha = nn.Parameter(start)
         elif kind == "conv":
             self.conv = nn.Conv1d(channels, channels, 1)
 
     def forward(self, decoder: Tensor, skip: Tensor) -> Tensor:
+        check_shape(skip, 3, "SkipConnection (skip)", self.channels)
+        check_shape(decoder, 3, "SkipConnection (decoder)", self.channels if self.merge == "sum" else None)
+        if decoder.shape[0] != skip.shape[0]:
+            raise ValueError(f"skip batch {skip.shape[0]} differs from decoder batch {decoder.shape[0]}")
         if decoder.shape[-1] != skip.shape[-1]:
             raise ValueError(f"skip length {skip.shape[-1]} differs from decoder length {decoder.shape[-1]}")
         if self.kind == "alpha":

@@ -104,7 +104,9 @@ def get_gan_loss(name: str) -> GANLoss:
 
 
 # -- penalties and regularisers --------------------------------------------------------------------
-def gradient_penalty(critic: Callable[[Tensor], Tensor], real: Tensor, fake: Tensor, target: float = 1.0) -> Tensor:
+def gradient_penalty(
+    critic: Callable[[Tensor], Tensor], real: Tensor, fake: Tensor, target: float = 1.0
+) -> Tensor:
     """WGAN-GP (Gulrajani et al. 2017): ``E[(||grad D(x_hat)||_2 - target)^2]`` on random interpolates.
 
     ``real``/``fake``: Tensor[B, ...] of the same shape. Multiply by lambda (10 in the paper) yourself.
@@ -136,5 +138,8 @@ def feature_matching_loss(real_features: Sequence[Tensor], fake_features: Sequen
     """Mean L1 distance between discriminator feature maps of real and generated inputs (real detached)."""
     if len(real_features) != len(fake_features) or not real_features:
         raise ValueError("feature matching needs the same non-zero number of real and fake feature maps")
+    for i, (r, f) in enumerate(zip(real_features, fake_features)):
+        if r.shape != f.shape:  # l1_loss would broadcast with only a warning
+            raise ValueError(f"feature map {i}: real {tuple(r.shape)} and fake {tuple(f.shape)} differ")
     losses = [F.l1_loss(f, r.detach()) for r, f in zip(real_features, fake_features)]
     return torch.stack(losses).mean()

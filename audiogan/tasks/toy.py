@@ -20,8 +20,13 @@ from audiogan.train.task import AdversarialTask, base_config, index_and_rng
 
 
 def _mlp(n_in: int, hidden: int, n_out: int) -> nn.Sequential:
-    return nn.Sequential(nn.Linear(n_in, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, hidden), nn.LeakyReLU(0.2),
-                         nn.Linear(hidden, n_out))
+    return nn.Sequential(
+        nn.Linear(n_in, hidden),
+        nn.LeakyReLU(0.2),
+        nn.Linear(hidden, hidden),
+        nn.LeakyReLU(0.2),
+        nn.Linear(hidden, n_out),
+    )
 
 
 class MixtureDataset(Dataset):
@@ -31,7 +36,9 @@ class MixtureDataset(Dataset):
         rng = np.random.default_rng(seed)
         centres = np.asarray(means, dtype=np.float64).reshape(len(means), -1)
         modes = rng.integers(0, len(centres), size)
-        self.samples = (centres[modes] + std * rng.standard_normal((size, centres.shape[1]))).astype(np.float32)
+        self.samples = (centres[modes] + std * rng.standard_normal((size, centres.shape[1]))).astype(
+            np.float32
+        )
 
     def __len__(self) -> int:
         return len(self.samples)
@@ -60,19 +67,35 @@ class ToyGANTask(AdversarialTask):
         return base_config(
             task=cls.name,
             model={"latent_dim": 4, "hidden": 64},
-            data={"means": [[-2.0, -2.0], [-2.0, 2.0], [2.0, -2.0], [2.0, 2.0]], "std": 0.3, "size": 4096,
-                  "seed": 1234},
+            data={
+                "means": [[-2.0, -2.0], [-2.0, 2.0], [2.0, -2.0], [2.0, 2.0]],
+                "std": 0.3,
+                "size": 4096,
+                "seed": 1234,
+            },
             loss={"name": "ns", "gp_weight": 10.0, "r1_weight": 0.0, "clip": 0.01},
-            trainer={"max_steps": 400, "batch_size": 128, "log_interval": 50, "save_interval": 200,
-                     "eval_interval": 0, "tensorboard": False},
-            optim={"generator": {"lr": 1e-3, "betas": [0.5, 0.9]}, "discriminator": {"lr": 1e-3, "betas": [0.5, 0.9]}},
+            trainer={
+                "max_steps": 400,
+                "batch_size": 128,
+                "log_interval": 50,
+                "save_interval": 200,
+                "eval_interval": 0,
+                "tensorboard": False,
+            },
+            optim={
+                "generator": {"lr": 1e-3, "betas": [0.5, 0.9]},
+                "discriminator": {"lr": 1e-3, "betas": [0.5, 0.9]},
+            },
         )
 
     @classmethod
     def build_networks(cls, config: dict[str, Any]) -> dict[str, nn.Module]:
         m = config["model"]
         dim = len(config["data"]["means"][0])
-        return {"generator": _mlp(m["latent_dim"], m["hidden"], dim), "discriminator": _mlp(dim, m["hidden"], 1)}
+        return {
+            "generator": _mlp(m["latent_dim"], m["hidden"], dim),
+            "discriminator": _mlp(dim, m["hidden"], 1),
+        }
 
     def __init__(self, config: dict[str, Any]):
         super().__init__(config)
@@ -110,7 +133,9 @@ class ToyGANTask(AdversarialTask):
         return {"loss": adv, "adv": adv}
 
     def after_update(self, group: str) -> None:
-        if group == "discriminator" and self.gan.name == "wgan":  # original WGAN: clip after each critic update
+        if (
+            group == "discriminator" and self.gan.name == "wgan"
+        ):  # original WGAN: clip after each critic update
             clip_weights(self.nets["discriminator"], self.config["loss"]["clip"])
 
     @torch.no_grad()

@@ -160,7 +160,7 @@ class AdversarialTask:
 
     # -- optional hooks -----------------------------------------------------------------------------
     def after_update(self, group: str) -> None:
-        """Called after each optimizer step of ``group`` ("generator"/"discriminator"), e.g. weight clipping."""
+        """Runs after each optimizer step of ``group`` ("generator"/"discriminator"), e.g. to clip weights."""
 
     def evaluate(self, outdir: Path) -> dict[str, float]:
         return {}

@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
 from torch.utils.data import DataLoader, Sampler
 
 from audiogan import __version__
@@ -65,14 +64,22 @@ class ResumableSampler(Sampler):
 def build_optimizer(params, cfg: dict[str, Any]) -> torch.optim.Optimizer:
     name = cfg["name"].lower()
     if name == "adam":
-        return torch.optim.Adam(params, lr=cfg["lr"], betas=tuple(cfg["betas"]), eps=cfg["eps"],
-                                weight_decay=cfg["weight_decay"])
+        return torch.optim.Adam(
+            params, lr=cfg["lr"], betas=tuple(cfg["betas"]), eps=cfg["eps"], weight_decay=cfg["weight_decay"]
+        )
     if name == "adamw":
-        return torch.optim.AdamW(params, lr=cfg["lr"], betas=tuple(cfg["betas"]), eps=cfg["eps"],
-                                 weight_decay=cfg["weight_decay"])
+        return torch.optim.AdamW(
+            params, lr=cfg["lr"], betas=tuple(cfg["betas"]), eps=cfg["eps"], weight_decay=cfg["weight_decay"]
+        )
     if name == "rmsprop":
-        return torch.optim.RMSprop(params, lr=cfg["lr"], alpha=cfg["alpha"], eps=cfg["eps"],
-                                   weight_decay=cfg["weight_decay"], momentum=cfg["momentum"])
+        return torch.optim.RMSprop(
+            params,
+            lr=cfg["lr"],
+            alpha=cfg["alpha"],
+            eps=cfg["eps"],
+            weight_decay=cfg["weight_decay"],
+            momentum=cfg["momentum"],
+        )
     raise ConfigError(f"unknown optimizer '{cfg['name']}' (adam, adamw, rmsprop)")
 
 
@@ -86,7 +93,9 @@ def lr_factor(cfg: dict[str, Any], max_steps: int):
         final = cfg["final_scale"]
         if end <= start:
             raise ConfigError("scheduler.end_step must be after scheduler.start_step")
-        return lambda step: 1.0 if step < start else max(final, 1.0 - (1.0 - final) * (step - start) / (end - start))
+        return lambda step: (
+            1.0 if step < start else max(final, 1.0 - (1.0 - final) * (step - start) / (end - start))
+        )
     if name == "exponential":
         return lambda step: cfg["gamma"] ** step
     if name == "step":
@@ -168,15 +177,21 @@ class Trainer:
             for n in names:
                 if n not in self.nets:
                     raise ConfigError(f"task names network '{n}' that build_networks does not return")
-        self.params = {g: [p for n in names for p in self.nets[n].parameters()] for g, names in self.groups.items()}
+        self.params = {
+            g: [p for n in names for p in self.nets[n].parameters()] for g, names in self.groups.items()
+        }
         self.optimizers = {g: build_optimizer(self.params[g], self.config["optim"][g]) for g in self.groups}
         self.schedulers = {
-            g: torch.optim.lr_scheduler.LambdaLR(opt, lr_factor(self.config["scheduler"][g], self.cfg["max_steps"]))
+            g: torch.optim.lr_scheduler.LambdaLR(
+                opt, lr_factor(self.config["scheduler"][g], self.cfg["max_steps"])
+            )
             for g, opt in self.optimizers.items()
         }
         self.ema = None
         if self.cfg["ema_decay"]:
-            self.ema = {n: copy.deepcopy(self.nets[n]).eval().requires_grad_(False) for n in self.groups["generator"]}
+            self.ema = {
+                n: copy.deepcopy(self.nets[n]).eval().requires_grad_(False) for n in self.groups["generator"]
+            }
 
         self.task.nets, self.task.device = self.nets, self.device
         seed_everything(self.cfg["seed"] + 7919 * self.rank)  # per-rank noise from here on
@@ -188,7 +203,9 @@ class Trainer:
             old = read_yaml(path)
             changed = [k for k in diff_keys(old, self.config) if k != "trainer.max_steps"]
             if changed and self.main:
-                print(f"audiogan: warning: config differs from {path} in: {', '.join(changed)}", file=sys.stderr)
+                print(
+                    f"audiogan: warning: config differs from {path} in: {', '.join(changed)}", file=sys.stderr
+                )
         if self.main:
             save_config(self.config, path)
 
@@ -197,12 +214,16 @@ class Trainer:
         if state is None:
             return
         if state.get("task") != self.task.name:
-            raise ConfigError(f"{self.outdir} holds a '{state.get('task')}' experiment, not '{self.task.name}'")
+            raise ConfigError(
+                f"{self.outdir} holds a '{state.get('task')}' experiment, not '{self.task.name}'"
+            )
         try:
             for name, net in self.nets.items():
                 net.load_state_dict(state["networks"][name])
         except (KeyError, RuntimeError) as e:
-            raise ConfigError(f"{self.outdir}: its checkpoint does not match this model config ({e})") from None
+            raise ConfigError(
+                f"{self.outdir}: its checkpoint does not match this model config ({e})"
+            ) from None
         for g, opt in self.optimizers.items():
             opt.load_state_dict(state["optimizers"][g])
             self.schedulers[g].load_state_dict(state["schedulers"][g])
@@ -221,15 +242,28 @@ class Trainer:
 
     def _loader(self) -> Iterator[Any]:
         dataset = self.task.train_dataset()
-        sampler = ResumableSampler(len(dataset), self.cfg["seed"], self.batches_seen * self.cfg["batch_size"],
-                                   self.rank, self.world, self.cfg["batch_size"])
+        sampler = ResumableSampler(
+            len(dataset),
+            self.cfg["seed"],
+            self.batches_seen * self.cfg["batch_size"],
+            self.rank,
+            self.world,
+            self.cfg["batch_size"],
+        )
         workers = self.cfg["num_workers"]
-        loader = DataLoader(dataset, batch_size=self.cfg["batch_size"], sampler=sampler, num_workers=workers,
-                            collate_fn=self.task.collate_fn(), pin_memory=self.device.type == "cuda",
-                            persistent_workers=workers > 0, drop_last=True,
-                            # its own generator: creating the iterator must not draw from the global RNG,
-                            # or a resumed run would diverge from an uninterrupted one
-                            generator=torch.Generator().manual_seed(self.cfg["seed"] + self.rank))
+        loader = DataLoader(
+            dataset,
+            batch_size=self.cfg["batch_size"],
+            sampler=sampler,
+            num_workers=workers,
+            collate_fn=self.task.collate_fn(),
+            pin_memory=self.device.type == "cuda",
+            persistent_workers=workers > 0,
+            drop_last=True,
+            # its own generator: creating the iterator must not draw from the global RNG,
+            # or a resumed run would diverge from an uninterrupted one
+            generator=torch.Generator().manual_seed(self.cfg["seed"] + self.rank),
+        )
         for batch in loader:
             self.batches_seen += 1
             yield _to_device(batch, self.device)
@@ -259,7 +293,9 @@ class Trainer:
                 for p in params:
                     p.grad = None
         prefix = "d_" if group == "discriminator" else "g_"
-        return {(k if k.startswith(("d_", "g_")) else prefix + k): float(v.detach()) for k, v in losses.items()}
+        return {
+            (k if k.startswith(("d_", "g_")) else prefix + k): float(v.detach()) for k, v in losses.items()
+        }
 
     @torch.no_grad()
     def _update_ema(self) -> None:
@@ -366,8 +402,14 @@ class Trainer:
         if self.main and cfg["progress"]:
             from tqdm import tqdm
 
-            bar = tqdm(total=max_steps, initial=self.step, desc=f"train {self.task.name}", unit="step",
-                       dynamic_ncols=True, disable=None)
+            bar = tqdm(
+                total=max_steps,
+                initial=self.step,
+                desc=f"train {self.task.name}",
+                unit="step",
+                dynamic_ncols=True,
+                disable=None,
+            )
         self.task.writer, self.task.outdir = writer, self.outdir  # for sample dumps (rank 0 only)
         batches = self._loader()
         last: dict[str, float] = {}
@@ -407,9 +449,10 @@ class Trainer:
         self._log(log_path, writer, {f"eval_{k}": v for k, v in metrics.items()})
         key = self.task.best_metric
         if key and key in metrics:
-            better = (
-                not self.best
-                or (metrics[key] > self.best["value"] if self.task.best_mode == "max" else metrics[key] < self.best["value"])
+            better = not self.best or (
+                metrics[key] > self.best["value"]
+                if self.task.best_mode == "max"
+                else metrics[key] < self.best["value"]
             )
             if better:
                 self.best = {"metric": key, "value": metrics[key], "step": self.step}

@@ -41,8 +41,13 @@ def weights(path: Path) -> dict[str, torch.Tensor]:
 
 
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "audiogan", *args], capture_output=True, text=True,
-                          env={**os.environ, "OMP_NUM_THREADS": "1", **(env or {})}, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "audiogan", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1", **(env or {})},
+        timeout=300,
+    )
 
 
 # -- (a) a toy GAN learns the mixture with NS-GAN and WGAN-GP -----------------------------------------
@@ -61,8 +66,14 @@ def test_toy_gan_reaches_the_mixture(tmp_path, loss, extra):
 
 # -- (b) resume equivalence: 20 steps straight == 10 steps, new process, 10 more ----------------------
 def test_resume_in_a_new_process_gives_identical_weights(tmp_path):
-    common = ["trainer.n_critic=2", "trainer.ema_decay=0.9", "trainer.batch_size=32", "data.size=200",
-              "trainer.save_interval=5", *QUIET]
+    common = [
+        "trainer.n_critic=2",
+        "trainer.ema_decay=0.9",
+        "trainer.batch_size=32",
+        "data.size=200",
+        "trainer.save_interval=5",
+        *QUIET,
+    ]
     straight, resumed = tmp_path / "straight", tmp_path / "resumed"
     assert cli("train", "toy", "--outdir", str(straight), "trainer.max_steps=20", *common).returncode == 0
     first = cli("train", "toy", "--outdir", str(resumed), "trainer.max_steps=10", *common)
@@ -109,7 +120,13 @@ def test_no_readable_checkpoint_starts_fresh(tmp_path):
 
 # -- checkpoint contents ---------------------------------------------------------------------------
 def test_checkpoint_is_complete_and_loads_weights_only(tmp_path):
-    fit(tmp_path, "trainer.max_steps=4", "trainer.save_interval=2", "trainer.keep_last=2", "trainer.ema_decay=0.5")
+    fit(
+        tmp_path,
+        "trainer.max_steps=4",
+        "trainer.save_interval=2",
+        "trainer.keep_last=2",
+        "trainer.ema_decay=0.5",
+    )
     names = sorted(p.name for p in ckpt.list_checkpoints(tmp_path))
     assert names == ["checkpoint-2.pt", "checkpoint-4.pt"]
     state = torch.load(tmp_path / "checkpoints" / "checkpoint-4.pt", weights_only=True)
@@ -153,16 +170,29 @@ def test_best_checkpoint_tracks_the_eval_metric(tmp_path):
 
 # -- options ---------------------------------------------------------------------------------------
 def test_linear_decay_applies_to_each_optimizer(tmp_path):
-    trainer = fit(tmp_path, "trainer.max_steps=10", "scheduler.generator.name=linear_decay",
-                  "scheduler.generator.start_step=5", "scheduler.discriminator.name=linear_decay",
-                  "scheduler.discriminator.start_step=0", "optim.discriminator.lr=0.002")
+    trainer = fit(
+        tmp_path,
+        "trainer.max_steps=10",
+        "scheduler.generator.name=linear_decay",
+        "scheduler.generator.start_step=5",
+        "scheduler.discriminator.name=linear_decay",
+        "scheduler.discriminator.start_step=0",
+        "optim.discriminator.lr=0.002",
+    )
     g_lr = trainer.optimizers["generator"].param_groups[0]["lr"]
     d_lr = trainer.optimizers["discriminator"].param_groups[0]["lr"]
     assert g_lr == pytest.approx(1e-3 * 0.0, abs=1e-12) and d_lr == pytest.approx(0.0, abs=1e-12)
-    log = [json.loads(x) for x in (tmp_path / "train_log.jsonl").read_text().splitlines() if "lr_generator" in x]
+    log = [
+        json.loads(x) for x in (tmp_path / "train_log.jsonl").read_text().splitlines() if "lr_generator" in x
+    ]
     assert log[0]["step"] == 10  # one log line at the end (interval 50)
-    trainer2 = fit(tmp_path / "b", "trainer.max_steps=6", "scheduler.generator.name=linear_decay",
-                   "scheduler.generator.start_step=4", "scheduler.generator.end_step=8")
+    trainer2 = fit(
+        tmp_path / "b",
+        "trainer.max_steps=6",
+        "scheduler.generator.name=linear_decay",
+        "scheduler.generator.start_step=4",
+        "scheduler.generator.end_step=8",
+    )
     assert trainer2.optimizers["generator"].param_groups[0]["lr"] == pytest.approx(1e-3 * 0.5)
     assert trainer2.optimizers["discriminator"].param_groups[0]["lr"] == pytest.approx(1e-3)
 
@@ -187,7 +217,9 @@ def test_bf16_autocast_and_grad_clipping_train(tmp_path):
 
 @pytest.mark.parametrize("name", ["adam", "adamw", "rmsprop"])
 def test_optimizers_by_name(tmp_path, name):
-    trainer = fit(tmp_path, f"optim.generator.name={name}", f"optim.discriminator.name={name}", "trainer.max_steps=2")
+    trainer = fit(
+        tmp_path, f"optim.generator.name={name}", f"optim.discriminator.name={name}", "trainer.max_steps=2"
+    )
     expected = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "rmsprop": torch.optim.RMSprop}[name]
     assert all(type(o) is expected for o in trainer.optimizers.values())
 
@@ -209,7 +241,10 @@ def test_sampler_shards_and_resumes():
     assert [next(resumed) for _ in range(12)] == keys[13:]
     epoch0 = sorted(k[0] for k in keys[:10])
     assert epoch0 == list(range(10))  # an epoch is a permutation
-    r0, r1 = iter(ResumableSampler(10, 3, rank=0, world=2, batch=1)), iter(ResumableSampler(10, 3, rank=1, world=2, batch=1))
+    r0, r1 = (
+        iter(ResumableSampler(10, 3, rank=0, world=2, batch=1)),
+        iter(ResumableSampler(10, 3, rank=1, world=2, batch=1)),
+    )
     a, b = [next(r0)[0] for _ in range(5)], [next(r1)[0] for _ in range(5)]
     assert sorted(a + b) == list(range(10))  # ranks split an epoch without overlap
 
@@ -220,9 +255,27 @@ def test_torchrun_two_processes_stay_in_sync(tmp_path):
     assert torchrun, "torchrun comes with torch"
     out = tmp_path / "ddp"
     proc = subprocess.run(
-        [torchrun, "--standalone", "--nproc-per-node", "2", "-m", "audiogan", "train", "toy", "--outdir", str(out),
-         "trainer.max_steps=8", "trainer.batch_size=16", "data.size=256", "trainer.save_interval=4", *QUIET],
-        capture_output=True, text=True, timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"},
+        [
+            torchrun,
+            "--standalone",
+            "--nproc-per-node",
+            "2",
+            "-m",
+            "audiogan",
+            "train",
+            "toy",
+            "--outdir",
+            str(out),
+            "trainer.max_steps=8",
+            "trainer.batch_size=16",
+            "data.size=256",
+            "trainer.save_interval=4",
+            *QUIET,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     records = [json.loads(line) for line in (out / "train_log.jsonl").read_text().splitlines()]
