@@ -42,13 +42,17 @@ def save_atomic(state: dict[str, Any], path: str | os.PathLike) -> Path:
     return path
 
 
-def load(path: str | os.PathLike) -> dict[str, Any]:
-    """Load a checkpoint on the CPU with ``weights_only=True``; any failure is a CheckpointError."""
+def load(path: str | os.PathLike, mmap: bool = False) -> dict[str, Any]:
+    """Load a checkpoint on the CPU with ``weights_only=True``; any failure is a CheckpointError.
+
+    ``mmap=True`` maps the file instead of reading it: tensors that are never touched (optimizer states,
+    discriminators at inference time) never reach memory.
+    """
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path}: no such checkpoint")
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        state = torch.load(path, map_location="cpu", weights_only=True, mmap=mmap)
     except Exception as e:
         first = (str(e).strip().splitlines() or [type(e).__name__])[0][:160]
         raise CheckpointError(f"{path}: not a readable checkpoint ({first})") from None
@@ -149,7 +153,7 @@ def load_for_inference(
     from audiogan.tasks import get_task
 
     path = resolve(path)
-    state = load(path)
+    state = load(path, mmap=True)
     task_name = state.get("task", "")
     if tasks is not None and task_name not in tasks:
         want = " or ".join(tasks)
@@ -157,7 +161,8 @@ def load_for_inference(
     task_cls = get_task(task_name)
     config = state["config"]
     try:
-        nets = task_cls.build_networks(config)
+        with torch.device("meta"):  # no memory until the checkpoint's (mapped) weights are assigned
+            nets = task_cls.build_networks(config)
     except Exception as e:
         raise CheckpointError(f"{path}: cannot rebuild the networks from its config ({e})") from None
     wanted = names or tuple(nets)
@@ -169,7 +174,7 @@ def load_for_inference(
         if weights is None:
             raise CheckpointError(f"{path}: holds no weights for '{name}'")
         try:
-            nets[name].load_state_dict(weights)
+            nets[name].load_state_dict(weights, assign=True)
         except RuntimeError as e:
             first = str(e).strip().splitlines()[0][:160]
             raise CheckpointError(f"{path}: weights do not match the '{name}' network ({first})") from None

@@ -1,0 +1,180 @@
+"""SEGAN / SEGAN+ speech enhancement on the common adversarial trainer.
+
+Losses (Pascual et al. 2017): LSGAN on (candidate, noisy) pairs plus ``l1_weight`` (100) times the L1
+distance between the enhanced and clean windows; ``loss.name=wgan-gp`` swaps in a Wasserstein critic
+with a gradient penalty. Any loss of :mod:`audiogan.nn.losses` works. Before ``trainer.d_start_step``
+only the L1 term trains G.
+
+Validation (every ``trainer.eval_interval`` steps) enhances up to ``data.eval_max_utts`` dev utterances
+whole, with the same overlap-add inference as ``audiogan denoise``, and reports PESQ, STOI and segmental
+SNR; the best PESQ picks ``best.pt``.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torch.utils.data import Dataset
+
+from audiogan.errors import ConfigError
+from audiogan.models.segan import MODEL_DEFAULTS, build_discriminator, build_generator, check_model_config
+from audiogan.nn.losses import get_gan_loss, gradient_penalty
+from audiogan.train.task import AdversarialTask, base_config
+
+EVAL_METRICS = ("pesq", "stoi", "ssnr")
+
+
+class SEGANTask(AdversarialTask):
+    name = "segan"
+    best_metric = "pesq"
+    best_mode = "max"
+
+    @classmethod
+    def default_config(cls) -> dict[str, Any]:
+        return base_config(
+            task=cls.name,
+            model=dict(MODEL_DEFAULTS),
+            data={
+                "train_dir": "",  # data dir with wav.scp (noisy) and spk1.scp (clean)
+                "dev_dir": "",  # same layout; empty: no validation
+                "cache_dir": "",  # window cache; empty: <outdir>/cache
+                "sample_rate": 16000,
+                "stride": 0.5,  # window hop as a fraction of the window
+                "preemph": 0.95,
+                "eval_max_utts": 50,
+                "eval_batch_size": 8,
+            },
+            loss={"name": "lsgan", "l1_weight": 100.0, "gp_weight": 10.0},
+            trainer={
+                "max_steps": 40000,
+                "batch_size": 100,
+                "log_interval": 50,
+                "save_interval": 1000,
+                "eval_interval": 1000,
+            },
+            optim={
+                "generator": {"name": "rmsprop", "lr": 2e-4},
+                "discriminator": {"name": "rmsprop", "lr": 2e-4},
+            },
+        )
+
+    @classmethod
+    def build_networks(cls, config: dict[str, Any]) -> dict[str, nn.Module]:
+        model = config["model"]
+        try:
+            check_model_config(model)
+            return {"generator": build_generator(model), "discriminator": build_discriminator(model)}
+        except ValueError as e:
+            raise ConfigError(str(e)) from None
+
+    def __init__(self, config: dict[str, Any]):
+        super().__init__(config)
+        self.gan = get_gan_loss(config["loss"]["name"])
+        if config["data"]["sample_rate"] <= 0 or not 0 < config["data"]["stride"] <= 1:
+            raise ConfigError("data.sample_rate must be positive and data.stride in (0, 1]")
+
+    # -- data ---------------------------------------------------------------------------------------
+    def _cache_root(self) -> Path:
+        d = self.config["data"]
+        if d["cache_dir"]:
+            return Path(d["cache_dir"])
+        return Path(self.outdir or ".") / "cache"
+
+    def train_dataset(self) -> Dataset:
+        from audiogan.data.segan import paired_windows
+
+        d = self.config["data"]
+        if not d["train_dir"]:
+            raise ConfigError("data.train_dir is not set (a data dir with wav.scp and spk1.scp)")
+        return paired_windows(
+            d["train_dir"],
+            self._cache_root(),
+            window=self.config["model"]["window"],
+            stride=d["stride"],
+            preemph=d["preemph"],
+            sample_rate=d["sample_rate"],
+            progress=bool(self.config["trainer"]["progress"]),
+        )
+
+    # -- losses -------------------------------------------------------------------------------------
+    def _split(self, batch: Tensor) -> tuple[Tensor, Tensor]:
+        """``batch: Tensor[B, 2, T]`` -> noisy, clean ``Tensor[B, 1, T]``."""
+        return batch[:, :1], batch[:, 1:]
+
+    def discriminator_loss(self, batch: Tensor) -> dict[str, Tensor]:
+        G, D = self.nets["generator"], self.nets["discriminator"]
+        noisy, clean = self._split(batch)
+        with torch.no_grad():
+            fake = G(noisy)
+        real_pair, fake_pair = torch.cat([clean, noisy], 1), torch.cat([fake.detach(), noisy], 1)
+        adv = self.gan.d_loss(D(real_pair), D(fake_pair))
+        out = {"adv": adv}
+        loss = adv
+        if self.gan.name == "wgan-gp":
+            out["gp"] = gradient_penalty(D, real_pair, fake_pair)
+            loss = loss + self.config["loss"]["gp_weight"] * out["gp"]
+        out["loss"] = loss
+        return out
+
+    def generator_loss(self, batch: Tensor) -> dict[str, Tensor]:
+        G, D = self.nets["generator"], self.nets["discriminator"]
+        noisy, clean = self._split(batch)
+        fake = G(noisy)
+        l1 = F.l1_loss(fake, clean)
+        out = {"l1": l1}
+        loss = self.config["loss"]["l1_weight"] * l1
+        if self.adversarial:
+            real_logits = D(torch.cat([clean, noisy], 1)) if self.gan.needs_real_for_g else None
+            adv = self.gan.g_loss(D(torch.cat([fake, noisy], 1)), real_logits)
+            out["adv"] = adv
+            loss = loss + adv
+        out["loss"] = loss
+        return out
+
+    # -- validation ---------------------------------------------------------------------------------
+    def evaluate(self, outdir: Path) -> dict[str, float]:
+        d = self.config["data"]
+        if not d["dev_dir"]:
+            return {}
+        from audiogan.data.segan import load_pair, read_pairs
+        from audiogan.inference.denoise import Enhancer
+        from audiogan.metrics.enhancement import mean_scores, score_pair
+
+        pairs = read_pairs(d["dev_dir"])[: max(1, d["eval_max_utts"])]
+        enh = Enhancer(
+            self.nets["generator"],
+            window=self.config["model"]["window"],
+            batch_size=d["eval_batch_size"],
+            device=self.device,
+            preemph=d["preemph"],
+            sample_rate=d["sample_rate"],
+        )
+        rows = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a NaN PESQ on one utterance is left out of the mean
+            for p in pairs:
+                noisy, clean = load_pair(p, d["sample_rate"])
+                est = enh.enhance(noisy, d["sample_rate"])
+                try:
+                    rows.append(score_pair(clean, est, d["sample_rate"], EVAL_METRICS))
+                except Exception as e:  # too short to score etc.: skip the utterance, keep training
+                    print(f"audiogan: warning: validation skipped '{p.utt}': {e}", file=sys.stderr)
+        if not rows:
+            return {}
+        means = mean_scores(rows, EVAL_METRICS)
+        return {k: float(v) for k, v in means.items() if np.isfinite(v)}
+
+    def inference_state(self) -> dict[str, Any]:
+        d = self.config["data"]
+        return {
+            "window": int(self.config["model"]["window"]),
+            "preemph": float(d["preemph"]),
+            "sample_rate": int(d["sample_rate"]),
+        }

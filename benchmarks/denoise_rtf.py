@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""End-to-end speed and memory of `audiogan denoise` with a SEGAN+-size generator (random weights).
+
+Measures, on a synthetic 16 kHz file (tones + noise):
+
+* ``e2e_s``: wall time of the whole CLI (``audiogan denoise``: start-up, checkpoint loading, reading,
+  resampling, pre-/de-emphasis, windows, overlap-add, peak guard, writing) on a ``--seconds`` file;
+* ``bare_s``: the bare generator forward over the same number of windows at the same batch size, in a
+  fresh process like the CLI's (model built untimed); e2e and bare runs alternate ``--repeats`` times and
+  the best of each counts;
+* ``ratio`` = e2e_s / bare_s (target <= 1.3) and ``ratio_no_startup`` (the CLI minus its start-up: import
+  and checkpoint load, timed as a run on a 0.1 s file);
+* ``rss_mb``: peak RSS of the CLI process on the ``--seconds`` file and on a ``--long-minutes`` file
+  (each CLI run in its own child; ``resource.getrusage(RUSAGE_CHILDREN)`` of a wrapper process). The long
+  file uses the SEGAN+ model only with ``--full`` (about 7 min of compute per 20 min of audio on 2 cores);
+  otherwise a narrow model with the same window and strides shows that memory is flat in file length;
+* ``bf16_speedup``: bare forward fp32 time / bf16-autocast time on one batch (CPU).
+
+Prints one JSON object as its last line. ``--quick`` shortens everything (10 s and 2 min files).
+Usage: python3 benchmarks/denoise_rtf.py [--quick] [--full] [--batch-size 8] [--seconds 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+import torch
+
+from audiogan.models.segan import SEGAN_PLUS_MODEL, build_generator
+from audiogan.tasks.segan import SEGANTask
+from audiogan.train import checkpoint as ckpt
+
+RATE = 16000
+
+
+def make_checkpoint(path: Path, model: dict) -> Path:
+    """A loadable SEGAN checkpoint with random weights (only the generator is stored)."""
+    cfg = SEGANTask.default_config()
+    cfg["model"] = dict(model)
+    cfg["task"] = "segan"
+    torch.manual_seed(0)
+    nets = SEGANTask.build_networks(cfg)
+    state = {"format": ckpt.FORMAT, "version": "bench", "task": "segan", "step": 0, "config": cfg,
+             "networks": {k: v.state_dict() for k, v in nets.items()}, "ema": {},
+             "extra": {"window": model["window"], "preemph": 0.95, "sample_rate": RATE}}
+    return ckpt.save_atomic(state, path)
+
+
+def make_audio(path: Path, seconds: float) -> Path:
+    """Write a synthetic noisy file block by block (a 20-minute file never sits in memory here either)."""
+    rng = np.random.default_rng(0)
+    block = RATE * 10
+    with sf.SoundFile(str(path), "w", samplerate=RATE, channels=1, subtype="PCM_16") as f:
+        done = 0
+        total = int(seconds * RATE)
+        while done < total:
+            n = min(block, total - done)
+            t = (done + np.arange(n)) / RATE
+            x = 0.3 * np.sin(2 * np.pi * 220 * t) * (0.5 + 0.5 * np.sin(2 * np.pi * 0.5 * t))
+            f.write((x + 0.05 * rng.standard_normal(n)).astype(np.float32))
+            done += n
+    return path
+
+
+_WRAPPER = """
+import resource, subprocess, sys, time
+t = time.perf_counter()
+rc = subprocess.run(sys.argv[1:]).returncode
+wall = time.perf_counter() - t
+print(rc, wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+"""
+
+
+def run_cli(model: Path, audio: Path, out: Path, batch: int) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one `audiogan denoise` run in its own child process."""
+    cmd = [sys.executable, "-m", "audiogan", "denoise", "-m", str(model), str(audio), "--output", str(out),
+           "--batch-size", str(batch), "--device", "cpu", "--quiet"]
+    res = subprocess.run([sys.executable, "-c", _WRAPPER, *cmd], capture_output=True, text=True)
+    rc, wall, rss_kb = res.stdout.strip().splitlines()[-1].split()
+    if int(rc) != 0:
+        raise SystemExit(f"denoise failed: {res.stderr[-2000:]}")
+    return float(wall), int(rss_kb) / 1024
+
+
+def n_windows(frames: int, window: int) -> int:
+    """Windows the overlap-add runs for a file of ``frames`` samples (50 % hop, half-window padding)."""
+    return (frames - 1) // (window // 2) + 2
+
+
+def bare_forward(model: dict, windows: int, batch: int, bf16: bool = False) -> float:
+    g = build_generator(model).eval()
+    w = model["window"]
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(batch, 1, w, generator=gen)
+    z = g.sample_z(batch, w // g.hop, gen)
+    with torch.inference_mode():
+        g(x[:1], z[:1])  # warm-up
+        t = time.perf_counter()
+        left = windows
+        while left > 0:
+            n = min(batch, left)
+            if bf16:
+                with torch.autocast("cpu", dtype=torch.bfloat16):
+                    g(x[:n], z[:n])
+            else:
+                g(x[:n], z[:n])
+            left -= n
+        return time.perf_counter() - t
+
+
+def bare_in_child(windows: int, batch: int) -> float:
+    """:func:`bare_forward` of the SEGAN+ generator in a fresh process, like the CLI runs."""
+    code = ("import sys; sys.path.insert(0, sys.argv[3]); "
+            "from denoise_rtf import bare_forward, SEGAN_PLUS_MODEL; "
+            "print(bare_forward(dict(SEGAN_PLUS_MODEL), int(sys.argv[1]), int(sys.argv[2])))")
+    out = subprocess.run([sys.executable, "-c", code, str(windows), str(batch), str(Path(__file__).parent)],
+                         capture_output=True, text=True, check=True).stdout
+    return float(out.strip().splitlines()[-1])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="10 s and 2 min files")
+    ap.add_argument("--full", action="store_true", help="use the SEGAN+ model for the long file too (slow)")
+    ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--long-minutes", type=float, default=20.0)
+    ap.add_argument("--batch-size", type=int, default=8)
+    ap.add_argument("--repeats", type=int, default=2, help="timed runs of each (best counts)")
+    args = ap.parse_args()
+    seconds = 10.0 if args.quick else args.seconds
+    long_minutes = 2.0 if args.quick else args.long_minutes
+    plus = dict(SEGAN_PLUS_MODEL)
+    narrow = dict(SEGAN_PLUS_MODEL, g_fmaps=[8, 16, 16, 32, 32], d_fmaps=[8, 8, 8, 8, 8], z_dim=8, d_fc=[8])
+    result: dict = {"threads": torch.get_num_threads(), "batch_size": args.batch_size, "seconds": seconds}
+    with tempfile.TemporaryDirectory(prefix="denoise_rtf.") as tmp:
+        tmp = Path(tmp)
+        plus_ckpt = make_checkpoint(tmp / "segan_plus.pt", plus)
+        audio = make_audio(tmp / "in.wav", seconds)
+        tiny_audio = make_audio(tmp / "tiny.wav", 0.1)
+        long_audio = make_audio(tmp / "long.wav", long_minutes * 60)
+        print(f"files ready; SEGAN+ CLI on {seconds:.0f} s ...", file=sys.stderr)
+        startup, _ = run_cli(plus_ckpt, tiny_audio, tmp / "tiny_out.wav", args.batch_size)
+        windows = n_windows(int(seconds * RATE), plus["window"])
+        e2e_runs, bare_runs, rss = [], [], 0.0
+        for _ in range(max(1, args.repeats)):  # interleaved, so a load change on the machine hits both
+            wall, peak = run_cli(plus_ckpt, audio, tmp / "out.wav", args.batch_size)
+            e2e_runs.append(wall)
+            rss = max(rss, peak)
+            print(f"bare forward over {windows} windows ...", file=sys.stderr)
+            bare_runs.append(bare_in_child(windows, args.batch_size))
+        e2e, bare = min(e2e_runs), min(bare_runs)
+        long_model, long_name = (plus_ckpt, "segan_plus") if args.full else (
+            make_checkpoint(tmp / "narrow.pt", narrow), "narrow")
+        print(f"{long_name} CLI on {seconds:.0f} s and {long_minutes:.0f} min (memory)", file=sys.stderr)
+        _, rss_short = run_cli(long_model, audio, tmp / "out2.wav", args.batch_size)
+        long_wall, rss_long = run_cli(long_model, long_audio, tmp / "out_long.wav", args.batch_size)
+        fp32 = bare_forward(plus, args.batch_size, args.batch_size)
+        bf16 = bare_forward(plus, args.batch_size, args.batch_size, bf16=True)
+    result.update({
+        "windows": windows,
+        "e2e_s": round(e2e, 3),
+        "e2e_runs": [round(v, 3) for v in e2e_runs],
+        "bare_runs": [round(v, 3) for v in bare_runs],
+        "bare_s": round(bare, 3),
+        "startup_s": round(startup, 3),
+        "ratio": round(e2e / bare, 3),
+        "ratio_no_startup": round((e2e - startup) / bare, 3),
+        "rtf_e2e": round(e2e / seconds, 4),
+        "rtf_bare": round(bare / seconds, 4),
+        "rss_mb_segan_plus": round(rss, 1),
+        "long_model": long_name,
+        "long_minutes": long_minutes,
+        f"rss_mb_{long_name}_short": round(rss_short, 1),
+        f"rss_mb_{long_name}_long": round(rss_long, 1),
+        "long_rtf": round(long_wall / (long_minutes * 60), 4),
+        "bf16_speedup": round(fp32 / bf16, 3),
+        "target_ratio_ok": e2e / bare <= 1.3,
+        "target_rss_ok": max(rss, rss_long) < 1024,
+        "cpu_count": os.cpu_count(),
+    })
+    print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,190 @@
+"""`audiogan denoise`: rates, channels, formats, folders, and the bad-input table (exit 2, one line)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+
+from audiogan.cli import main
+from audiogan.config import merge
+from audiogan.tasks.segan import SEGANTask
+from audiogan.train.trainer import Trainer
+
+TINY_MODEL = {
+    "window": 1024,
+    "g_fmaps": [4, 8, 8],
+    "g_stride": 4,
+    "z_dim": 4,
+    "skip": "alpha",
+    "d_fmaps": [4, 8, 8],
+    "d_stride": 4,
+    "d_norm": "batch",
+    "d_phase_shift": 0,
+    "d_head": "fc",
+    "d_fc": [8],
+}
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)
+
+
+@pytest.fixture(scope="module")
+def ckpt(tmp_path_factory):
+    root = tmp_path_factory.mktemp("segan_ckpt")
+    (root / "data").mkdir()
+    x = 0.1 * np.random.default_rng(0).standard_normal(4000)
+    sf.write(root / "n.wav", x, 16000)
+    sf.write(root / "c.wav", 0.5 * x, 16000)
+    (root / "data" / "wav.scp").write_text(f"u1 {root / 'n.wav'}\n")
+    (root / "data" / "spk1.scp").write_text(f"u1 {root / 'c.wav'}\n")
+    cfg = merge(
+        SEGANTask.default_config(),
+        {
+            "model": TINY_MODEL,
+            "data": {"train_dir": str(root / "data")},
+            "trainer": {
+                "max_steps": 1,
+                "batch_size": 2,
+                "tensorboard": False,
+                "progress": False,
+                "device": "cpu",
+            },
+        },
+    )
+    cfg["task"] = "segan"
+    Trainer(SEGANTask(cfg), root / "exp").fit()
+    return root / "exp"
+
+
+def _tone(sr: int, seconds: float, channels: int) -> np.ndarray:
+    t = np.arange(int(sr * seconds)) / sr
+    rng = np.random.default_rng(sr)
+    return np.stack(
+        [
+            0.3 * np.sin(2 * np.pi * (300 + 100 * c) * t) + 0.02 * rng.standard_normal(t.size)
+            for c in range(channels)
+        ],
+        1,
+    ).astype(np.float32)
+
+
+def test_rates_channels_and_formats(tmp_path, ckpt, capsys):
+    inp = tmp_path / "in"
+    (inp / "deep").mkdir(parents=True)
+    cases = {
+        "a8k.wav": (8000, 1, "PCM_16"),
+        "deep/b44k.flac": (44100, 2, "PCM_24"),
+        "c48k.wav": (48000, 2, "FLOAT"),
+        "d16k.ogg": (16000, 1, "VORBIS"),
+        "short.wav": (16000, 1, "PCM_16"),
+    }
+    for name, (sr, ch, sub) in cases.items():
+        sf.write(inp / name, _tone(sr, 0.02 if name == "short.wav" else 1.1, ch), sr, subtype=sub)
+    assert (
+        main(
+            [
+                "denoise",
+                "-m",
+                str(ckpt),
+                str(inp),
+                "-o",
+                str(tmp_path / "out"),
+                "--batch-size",
+                "3",
+                "--device",
+                "cpu",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    for name, (sr, ch, sub) in cases.items():
+        src, dst = sf.info(str(inp / name)), sf.info(str(tmp_path / "out" / name))
+        assert (dst.samplerate, dst.channels, dst.frames, dst.subtype) == (sr, ch, src.frames, sub), name
+        y, _ = sf.read(tmp_path / "out" / name)
+        limit = 1.05 if sub == "VORBIS" else 1.0  # lossy decoding may overshoot the guarded peak slightly
+        assert np.isfinite(y).all() and np.abs(y).max() <= limit
+    assert "denoised 5 file(s)" in capsys.readouterr().err
+
+
+def test_single_output_and_determinism(tmp_path, ckpt):
+    sf.write(tmp_path / "x.wav", _tone(16000, 1.5, 1), 16000)
+    for name in ("y1.wav", "y2.wav"):
+        assert (
+            main(
+                [
+                    "denoise",
+                    "-m",
+                    str(ckpt / "checkpoints" / "checkpoint-1.pt"),
+                    str(tmp_path / "x.wav"),
+                    "--output",
+                    str(tmp_path / name),
+                    "-q",
+                    "--device",
+                    "cpu",
+                ]
+            )
+            == 0
+        )
+    np.testing.assert_array_equal(sf.read(tmp_path / "y1.wav")[0], sf.read(tmp_path / "y2.wav")[0])
+
+
+def _bad_inputs(tmp_path):
+    good = tmp_path / "good.wav"
+    sf.write(good, _tone(16000, 0.5, 1), 16000)
+    (tmp_path / "empty.wav").write_bytes(b"")
+    (tmp_path / "corrupt.wav").write_bytes(good.read_bytes()[:44] + b"\x00garbage" * 3 + b"RIFF" * 2)
+    (tmp_path / "text.wav").write_text("this is not audio\n")
+    x = _tone(16000, 0.5, 1)
+    x[100] = np.nan
+    sf.write(tmp_path / "nan.wav", x, 16000, subtype="FLOAT")
+    return good
+
+
+@pytest.mark.parametrize("case", ["empty.wav", "corrupt.wav", "text.wav", "nan.wav", "missing.wav"])
+def test_bad_audio_inputs(tmp_path, ckpt, capsys, case):
+    _bad_inputs(tmp_path)
+    out = tmp_path / "out"
+    rc = main(["denoise", "-m", str(ckpt), str(tmp_path / case), "-o", str(out), "-q", "--device", "cpu"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2
+    assert len(err) == 1 and err[0].startswith("audiogan: error:") and case in err[0]
+    assert not out.exists() or not any(p.is_file() for p in out.rglob("*"))  # nothing half-written is left
+
+
+def test_bad_checkpoints(tmp_path, capsys):
+    good = _bad_inputs(tmp_path)
+    from audiogan.tasks.toy import ToyGANTask
+
+    cfg = ToyGANTask.default_config()
+    cfg["trainer"].update(max_steps=1, progress=False, device="cpu", batch_size=8)
+    cfg["data"]["size"] = 16
+    cfg["task"] = "toy"
+    Trainer(ToyGANTask(cfg), tmp_path / "toy").fit()
+    (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
+    cases = {
+        tmp_path / "toy": "'toy' checkpoint",
+        tmp_path / "junk.pt": "not a readable checkpoint",
+        tmp_path / "nope.pt": "no such checkpoint",
+        good: "not a readable checkpoint",
+    }
+    for model, msg in cases.items():
+        rc = main(["denoise", "-m", str(model), str(good), "-o", str(tmp_path / "out"), "-q"])
+        err = capsys.readouterr().err.strip().splitlines()
+        assert rc == 2 and len(err) == 1 and msg in err[0], (model, err)
+
+
+def test_never_overwrites_an_input(tmp_path, ckpt, capsys):
+    good = _bad_inputs(tmp_path)
+    before = good.read_bytes()
+    assert main(["denoise", "-m", str(ckpt), str(good), "--output", str(good), "-q"]) == 2
+    assert main(["denoise", "-m", str(ckpt), str(good), "-o", str(tmp_path), "-q"]) == 2
+    assert good.read_bytes() == before
+    assert "overwrite" in capsys.readouterr().err
