@@ -25,7 +25,7 @@ def register(sub) -> None:
         "denoise",
         help="enhance noisy speech with a SEGAN checkpoint",
         description="Enhance noisy speech with a trained SEGAN/SEGAN+ generator (windows of the training "
-        "length, 50%% overlap-add, pre-/de-emphasis, any rate and channel count, output at the input's "
+        "length, 50 % overlap-add, pre-/de-emphasis, any rate and channel count, output at the input's "
         "rate).",
     )
     p.add_argument(

@@ -92,6 +92,8 @@ def lr_factor(cfg: dict[str, Any], max_steps: int):
         start, end = cfg["start_step"], cfg["end_step"] or max_steps
         final = cfg["final_scale"]
         if end <= start:
+            if cfg["end_step"] is None:  # a short run that stops before the decay starts: constant rate
+                return lambda step: 1.0
             raise ConfigError("scheduler.end_step must be after scheduler.start_step")
         return lambda step: (
             1.0 if step < start else max(final, 1.0 - (1.0 - final) * (step - start) / (end - start))
@@ -385,6 +387,7 @@ class Trainer:
                 self.nets[n].load_state_dict(s)
 
     def evaluate(self) -> dict[str, float]:
+        self.task.step = self.step
         for net in self.nets.values():
             net.eval()
         with torch.no_grad(), self._ema_weights():

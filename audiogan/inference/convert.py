@@ -1,0 +1,151 @@
+"""CycleGAN-VC2 voice conversion of whole utterances with WORLD.
+
+Per utterance: WORLD analysis (F0, CheapTrick envelope, D4C aperiodicity) at the model's rate; F0 by the
+log-Gaussian normalised transform with the two speakers' statistics; the coded envelope is normalised with the
+source statistics, run through the generator, de-normalised with the target statistics and decoded; the
+aperiodicity is copied from the source; WORLD synthesis at the model's rate.
+
+Everything comes from the checkpoint: the generators, the WORLD settings the model was trained with and the
+per-speaker statistics (``CycleGANVC2Task.inference_state()``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from audiogan import audio
+from audiogan.errors import AudioGanError, CheckpointError
+from audiogan.features import world
+
+DIRECTIONS = {"A2B": ("G_AB", "A", "B"), "B2A": ("G_BA", "B", "A")}
+# Frames whose envelope power is below this (dB re full scale) are digital silence, far below any recorded
+# background (16-bit quantisation noise is about -100 dB). The generator never saw such frames and would turn
+# them into noise, so they keep the source envelope and stay silent.
+SILENCE_DB = -120.0
+
+
+@dataclass
+class VoiceConverter:
+    """One conversion direction.
+
+    ``generator`` maps normalised ``coded_sp: Tensor[B, D, N]`` of speaker ``src`` to speaker ``tgt``.
+    """
+
+    generator: nn.Module
+    world_config: world.WorldConfig
+    src: world.SpeakerStats
+    tgt: world.SpeakerStats
+    device: torch.device = torch.device("cpu")
+
+    @classmethod
+    def from_checkpoint(cls, path: str | os.PathLike, direction: str = "A2B",
+                        device: str = "cpu") -> VoiceConverter:
+        """Rebuild a converter from a ``cyclegan_vc2`` checkpoint (file or experiment dir) alone."""
+        from audiogan.train.checkpoint import load_for_inference
+
+        if direction not in DIRECTIONS:
+            raise AudioGanError(f"direction must be A2B or B2A, got '{direction}'")
+        net, src, tgt = DIRECTIONS[direction]
+        bundle = load_for_inference(path, tasks=("cyclegan_vc2",), names=(net,))
+        extra = bundle.extra or {}
+        try:
+            wcfg = world.WorldConfig.from_dict(extra["world"])
+            stats = {k: world.SpeakerStats.from_dict(v) for k, v in extra["stats"].items()}
+            s, t = stats[src], stats[tgt]
+        except (KeyError, TypeError, AudioGanError) as e:
+            raise CheckpointError(f"{bundle.path}: holds no usable speaker statistics ({e})") from None
+        dev = torch.device(device)
+        return cls(bundle.networks[net].to(dev).eval(), wcfg, s, t, dev)
+
+    @property
+    def sample_rate(self) -> int:
+        return int(self.world_config.sample_rate)
+
+    @torch.no_grad()
+    def convert_coded_sp(self, coded_sp: np.ndarray) -> np.ndarray:
+        """``coded_sp: ndarray[N, D]`` of the source speaker -> ``ndarray[N, D]`` in the target's space."""
+        norm = world.normalize_coded_sp(coded_sp, self.src)
+        x = torch.from_numpy(np.ascontiguousarray(norm.T, dtype=np.float32))[None]  # [1, D, N]
+        x = x.to(self.device)
+        # the generator pads frames (and dims) to a multiple of 4 itself and trims back
+        y = self.generator(x)[0].T.double().cpu().numpy()
+        return world.denormalize_coded_sp(y, self.tgt)
+
+    def convert(self, x: np.ndarray) -> np.ndarray:
+        """Convert ``x: ndarray[T]`` (mono, at :attr:`sample_rate`) -> ``ndarray[T]`` float32."""
+        cfg = self.world_config
+        x = np.asarray(x, dtype=np.float64).reshape(-1)
+        feats = world.analyze(x, cfg)
+        coded = world.code_envelope(feats.sp, cfg.sample_rate, cfg.coded_dim)
+        sp = world.decode_envelope(self.convert_coded_sp(coded), cfg.sample_rate, cfg.resolved_fft_size)
+        silent = 10.0 * np.log10(np.maximum(feats.sp.mean(axis=1), 1e-30)) < SILENCE_DB
+        sp[silent] = feats.sp[silent]
+        f0 = world.convert_f0(feats.f0, self.src, self.tgt)
+        y = world.synthesize(f0, sp, feats.ap, cfg.sample_rate, cfg.frame_period)
+        y = y[: x.shape[0]] if y.shape[0] >= x.shape[0] else np.pad(y, (0, x.shape[0] - y.shape[0]))
+        return y.astype(np.float32)
+
+
+def load_mono(path: str | os.PathLike, sample_rate: int, notice: bool = True) -> np.ndarray:
+    """Read ``path`` as ``ndarray[T]`` at ``sample_rate``; other rates are resampled and several channels are
+    averaged, with a one-line notice on stderr."""
+    meta = audio.info(path)
+    x, _ = audio.load(path, sample_rate=sample_rate, mono=True)
+    changes = []
+    if meta.channels > 1:
+        changes.append(f"downmixed {meta.channels} channels to mono")
+    if meta.sample_rate != sample_rate:
+        changes.append(f"resampled {meta.sample_rate} -> {sample_rate} Hz")
+    if changes and notice:
+        print(f"audiogan: note: {path}: {', '.join(changes)}", file=sys.stderr)
+    return x[0]
+
+
+def plan_outputs(inputs: Sequence[str | os.PathLike], outdir: str | os.PathLike) -> list[tuple[Path, Path]]:
+    """``(input file, output .wav)`` pairs: a file goes to ``outdir/<stem>.wav``, files found in a folder keep
+    their path below that folder. Clashing outputs or an output that is an input are errors."""
+    outdir = Path(outdir)
+    pairs: list[tuple[Path, Path]] = []
+    for item in inputs:
+        p = Path(item)
+        files = audio.find_audio_files([p])
+        for f in files:
+            rel = f.relative_to(p).with_suffix(".wav") if p.is_dir() else Path(f.stem + ".wav")
+            pairs.append((f, outdir / rel))
+    sources = {f.resolve() for f, _ in pairs}
+    seen: dict[Path, Path] = {}
+    for f, out in pairs:
+        r = out.resolve()
+        if r in sources:
+            raise AudioGanError(f"{out}: output would overwrite an input; choose another -o")
+        if r in seen:
+            raise AudioGanError(f"{f} and {seen[r]} would both be written to {out}")
+        seen[r] = f
+    return pairs
+
+
+def convert_files(converter: VoiceConverter, inputs: Sequence[str | os.PathLike], outdir: str | os.PathLike,
+                  progress: bool = True) -> list[Path]:
+    """Convert every audio file of ``inputs`` (files or folders) into ``outdir``; returns the written paths.
+
+    All inputs are checked (readable audio) before anything is converted, so a bad file fails fast.
+    """
+    from tqdm import tqdm
+
+    pairs = plan_outputs(inputs, outdir)
+    for f, _ in pairs:
+        audio.info(f)
+    written = []
+    for f, out in tqdm(pairs, desc="convert", unit="file", disable=not progress or None, file=sys.stderr):
+        x = load_mono(f, converter.sample_rate)
+        y = converter.convert(x)
+        written.append(audio.save(out, y, converter.sample_rate))
+    return written

@@ -1,0 +1,111 @@
+"""egs/vcc2016/cyclegan_vc2: the debug config runs stages -1..4 on AUDIOGAN_DATA (no download) and writes
+RESULTS.md with MCD/F0 for converted and unconverted speech; data prep handles both corpus layouts."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+ROOT = Path(__file__).resolve().parents[2]
+RECIPE = ROOT / "egs" / "vcc2016" / "cyclegan_vc2"
+DATA = Path(os.environ.get("AUDIOGAN_DATA", ROOT.parent / "shared" / "data"))
+
+
+def _copy_recipe(dst: Path) -> Path:
+    """The recipe without its outputs; utils/steps point at the project's shared scripts."""
+    dst.mkdir()
+    for name in ("run.sh", "cmd.sh", "path.sh", "db.sh", "conf", "local"):
+        src = RECIPE / name
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dst / name)
+    for link in ("utils", "steps"):
+        (dst / link).symlink_to(ROOT / "recipes" / link)
+    return dst
+
+
+def _table(path: Path) -> dict[str, str]:
+    return dict(line.split(maxsplit=1) for line in path.read_text().splitlines())
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (DATA / "manifest.tsv").is_file(), reason=f"no corpus at {DATA} (set AUDIOGAN_DATA)")
+@pytest.mark.skipif(not (ROOT / "recipes" / "utils" / "parse_options.sh").is_file(),
+                    reason="recipes/utils/parse_options.sh is missing")
+def test_debug_recipe_end_to_end(tmp_path) -> None:
+    work = _copy_recipe(tmp_path / "recipe")
+    env = {**os.environ, "AUDIOGAN_DATA": str(DATA), "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run(["bash", "run.sh", "--conf", "conf/cyclegan_vc2.debug.yaml"], cwd=work, env=env,
+                          capture_output=True, text=True, timeout=400)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "nothing to download" in proc.stdout and not (work / "downloads").exists()
+    data, exp = work / "data_4", work / "exp" / "cyclegan_vc2.debug_SF1_TM1"
+    # held-out test sentences, parallel references keyed by the source utterance ids
+    refs = _table(data / "test_SF1_ref" / "wav.scp")
+    assert sorted(refs) == ["SF1_100029", "SF1_100030"] and refs["SF1_100029"].endswith("TM1/100029.flac")
+    # non-parallel training: the two speakers share no training sentence
+    a = {u.split("_")[1] for u in _table(data / "train_SF1" / "wav.scp")}
+    b = {u.split("_")[1] for u in _table(data / "train_TM1" / "wav.scp")}
+    assert len(a) == len(b) == 4 and not a & b
+    # dev conversion during training, then both test directions converted and scored
+    assert list((exp / "dev" / "step-4" / "A2B").glob("*.wav"))
+    for d in ("test_SF1_to_TM1", "test_TM1_to_SF1"):
+        outs = sorted((exp / "convert" / d / "wav").glob("*.wav"))
+        assert len(outs) == 2
+        x, sr = sf.read(outs[0])
+        assert sr == 16000 and np.isfinite(x).all()
+    results = (exp / "RESULTS.md").read_text()
+    assert "SF1 -> TM1" in results and "TM1 -> SF1" in results
+    assert "| mcd |" in results and "| source.mcd |" in results and "| f0_rmse |" in results
+
+
+def _prep(db: Path, out: Path, *args: str) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, str(RECIPE / "local" / "data_prep.py"), str(db), "SF1", "TM1", str(out), *args]
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
+
+
+def _fake_corpus(root: Path, layout: str) -> Path:
+    x = (0.1 * np.sin(np.arange(1600) / 5)).astype(np.float32)
+    for spk in ("SF1", "TM1"):
+        if layout == "official":
+            (root / "vcc2016_training" / spk).mkdir(parents=True, exist_ok=True)
+            for i in range(1, 9):
+                sf.write(root / "vcc2016_training" / spk / f"1000{i:02d}.wav", x, 16000)
+            for i in range(1, 4):
+                (root / "evaluation_all" / spk).mkdir(parents=True, exist_ok=True)
+                sf.write(root / "evaluation_all" / spk / f"2000{i:02d}.wav", x, 16000)
+        else:
+            (root / spk).mkdir(parents=True, exist_ok=True)
+            for i in range(1, 11):
+                sf.write(root / spk / f"1000{i:02d}.flac", x, 16000)
+    return root
+
+
+def test_data_prep_official_layout(tmp_path) -> None:
+    db = _fake_corpus(tmp_path / "db", "official")
+    proc = _prep(db, tmp_path / "data", "--n-dev", "2", "--non-parallel", "false")
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "data"
+    assert sorted(_table(out / "test_SF1" / "wav.scp")) == ["SF1_200001", "SF1_200002", "SF1_200003"]
+    assert sorted(_table(out / "dev_TM1" / "wav.scp")) == ["TM1_100007", "TM1_100008"]
+    assert len(_table(out / "train_SF1" / "wav.scp")) == 6
+    assert _table(out / "test_TM1_ref" / "wav.scp")["TM1_200002"].endswith("evaluation_all/SF1/200002.wav")
+    assert _table(out / "train_SF1" / "utt2spk")["SF1_100001"] == "SF1"
+
+
+def test_data_prep_speaker_folders_and_errors(tmp_path) -> None:
+    db = _fake_corpus(tmp_path / "db", "folders")
+    proc = _prep(db, tmp_path / "data", "--n-dev", "1", "--n-test", "2")
+    assert proc.returncode == 0, proc.stderr
+    train_a = sorted(_table(tmp_path / "data" / "train_SF1" / "wav.scp"))
+    train_b = sorted(_table(tmp_path / "data" / "train_TM1" / "wav.scp"))
+    assert train_a == ["SF1_100001", "SF1_100002", "SF1_100003"]  # first half of 7 ...
+    assert train_b == ["TM1_100004", "TM1_100005", "TM1_100006", "TM1_100007"]  # ... and the second
+    bad = subprocess.run([sys.executable, str(RECIPE / "local" / "data_prep.py"), str(db), "SF1", "XX9",
+                          str(tmp_path / "d2")], capture_output=True, text=True)
+    assert bad.returncode != 0 and "no speaker 'XX9'" in bad.stderr
