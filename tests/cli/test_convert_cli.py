@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 import pyworld
 import soundfile as sf
-import torch
 
 from audiogan.cli import main
 from audiogan.features import world
@@ -17,15 +16,6 @@ from audiogan.tasks.cyclegan_vc2 import CycleGANVC2Task
 from audiogan.train.trainer import Trainer
 
 SR = 16000
-
-
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny models run fastest single-threaded; 2 threads on a shared 2-core runner mostly spin."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
 
 
 def vibrato_voice(f0: float, seconds: float, sr: int = SR, seed: int = 0) -> np.ndarray:

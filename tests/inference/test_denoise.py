@@ -13,14 +13,6 @@ from audiogan.inference.denoise import Enhancer, OverlapAdd, StreamResampler, de
 from audiogan.models.segan import SEGANGenerator
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def identity(x):
     return x
 

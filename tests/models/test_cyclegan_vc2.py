@@ -16,15 +16,6 @@ TINY_G = dict(channels=8, down_channels=8, res_channels=8, res_hidden_channels=1
 TINY_D = dict(channels=[8, 8, 16, 16])
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny models run fastest single-threaded; 2 threads on a shared 2-core runner mostly spin."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 @pytest.mark.parametrize("dims", [36, 24])
 @pytest.mark.parametrize("frames", [128, 64, 37, 5])
 def test_generator_keeps_shape(dims: int, frames: int) -> None:

@@ -32,13 +32,6 @@ TINY = dict(
 )
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
 
 def test_segan_plus_generator_has_the_released_parameter_count():
     g = build_generator(SEGAN_PLUS_MODEL)

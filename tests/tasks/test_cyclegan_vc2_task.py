@@ -20,15 +20,6 @@ from audiogan.train.trainer import Trainer
 SR = 16000
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny models run fastest single-threaded; 2 threads on a shared 2-core runner mostly spin."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def synth_voice(f0: float, seconds: float, seed: int, formants=(700.0, 1200.0, 2600.0)) -> np.ndarray:
     """A harmonic 'voice' with a 5 Hz vibrato F0 contour, formant-shaped harmonics and a silent gap."""
     rng = np.random.default_rng(seed)

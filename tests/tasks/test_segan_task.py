@@ -31,13 +31,6 @@ TINY_MODEL = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
 
 def make_pairs(root: Path, n: int, seconds: float = 1.0, seed: int = 0) -> Path:
     """Harmonic 'speech' plus white noise at about 5 dB SNR, as a data dir with wav.scp/spk1.scp."""
