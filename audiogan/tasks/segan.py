@@ -25,6 +25,7 @@ from torch.utils.data import Dataset
 
 from audiogan.errors import ConfigError
 from audiogan.models.segan import MODEL_DEFAULTS, build_discriminator, build_generator, check_model_config
+from audiogan.nn.blocks import VirtualBatchNorm1d, vbn_reference_pass
 from audiogan.nn.losses import get_gan_loss, gradient_penalty
 from audiogan.train.task import AdversarialTask, base_config
 
@@ -79,6 +80,8 @@ class SEGANTask(AdversarialTask):
         self.gan = get_gan_loss(config["loss"]["name"])
         if config["data"]["sample_rate"] <= 0 or not 0 < config["data"]["stride"] <= 1:
             raise ConfigError("data.sample_rate must be positive and data.stride in (0, 1]")
+        self._train_set: Dataset | None = None
+        self._vbn_ref: Tensor | None = None
 
     # -- data ---------------------------------------------------------------------------------------
     def _cache_root(self) -> Path:
@@ -93,7 +96,7 @@ class SEGANTask(AdversarialTask):
         d = self.config["data"]
         if not d["train_dir"]:
             raise ConfigError("data.train_dir is not set (a data dir with wav.scp and spk1.scp)")
-        return paired_windows(
+        self._train_set = paired_windows(
             d["train_dir"],
             self._cache_root(),
             window=self.config["model"]["window"],
@@ -102,14 +105,34 @@ class SEGANTask(AdversarialTask):
             sample_rate=d["sample_rate"],
             progress=bool(self.config["trainer"]["progress"]),
         )
+        return self._train_set
 
     # -- losses -------------------------------------------------------------------------------------
     def _split(self, batch: Tensor) -> tuple[Tensor, Tensor]:
         """``batch: Tensor[B, 2, T]`` -> noisy, clean ``Tensor[B, 1, T]``."""
         return batch[:, :1], batch[:, 1:]
 
+    def _refresh_virtual_batch_norm(self, batch: Tensor) -> None:
+        """Virtual batch norm (SEGAN paper): reference statistics of a fixed batch under the current weights.
+
+        The reference batch is the first training windows (indices 0..B-1), so it needs no state of its
+        own and a resumed run uses the same one.
+        """
+        D = self.nets["discriminator"]
+        if not any(isinstance(m, VirtualBatchNorm1d) for m in D.modules()):
+            return
+        if self._vbn_ref is None:
+            n = batch.shape[0]
+            source = self._train_set
+            windows = [source[i % len(source)] for i in range(n)] if source is not None else list(batch)
+            ref = torch.stack(windows).to(batch.device)
+            self._vbn_ref = torch.cat([ref[:, 1:], ref[:, :1]], 1)  # (clean, noisy) pairs
+        with torch.no_grad(), vbn_reference_pass(D):
+            D(self._vbn_ref)
+
     def discriminator_loss(self, batch: Tensor) -> dict[str, Tensor]:
         G, D = self.nets["generator"], self.nets["discriminator"]
+        self._refresh_virtual_batch_norm(batch)
         noisy, clean = self._split(batch)
         with torch.no_grad():
             fake = G(noisy)
@@ -131,6 +154,7 @@ class SEGANTask(AdversarialTask):
         out = {"l1": l1}
         loss = self.config["loss"]["l1_weight"] * l1
         if self.adversarial:
+            self._refresh_virtual_batch_norm(batch)
             real_logits = D(torch.cat([clean, noisy], 1)) if self.gan.needs_real_for_g else None
             adv = self.gan.g_loss(D(torch.cat([fake, noisy], 1)), real_logits)
             out["adv"] = adv

@@ -31,7 +31,6 @@ TINY_MODEL = {
 }
 
 
-
 def make_pairs(root: Path, n: int, seconds: float = 1.0, seed: int = 0) -> Path:
     """Harmonic 'speech' plus white noise at about 5 dB SNR, as a data dir with wav.scp/spk1.scp."""
     rng = np.random.default_rng(seed)
@@ -171,3 +170,23 @@ def test_shipped_configs_are_valid(conf):
         from audiogan.models.segan import check_model_config
 
         check_model_config(cfg["model"])
+
+
+def test_virtual_batch_norm_follows_the_current_discriminator_weights(tmp_path):
+    """Paper SEGAN: VBN statistics come from a fixed reference batch under the weights of each step."""
+    from audiogan.nn.blocks import VirtualBatchNorm1d
+
+    cfg = tiny_config(make_pairs(tmp_path, 3), max_steps=2)
+    cfg["model"]["d_norm"] = "virtual_batch"
+    trainer = Trainer(SEGANTask(cfg), tmp_path / "exp")
+    trainer.fit()
+    task, D = trainer.task, trainer.nets["discriminator"]
+    vbn = [m for m in D.modules() if isinstance(m, VirtualBatchNorm1d)]
+    assert vbn and task._vbn_ref is not None
+    stale = [m.ref_mean.clone() for m in vbn]
+    with torch.no_grad():  # move the weights: the next step must recompute the reference statistics
+        for p in D.parameters():
+            p.add_(0.05)
+    task._refresh_virtual_batch_norm(task._vbn_ref)
+    assert any(not torch.allclose(a, m.ref_mean) for a, m in zip(stale, vbn))
+    assert all(int(m.ref_size) == task._vbn_ref.shape[0] for m in vbn)
