@@ -161,8 +161,7 @@ def load_for_inference(
     task_cls = get_task(task_name)
     config = state["config"]
     try:
-        with torch.device("meta"):  # no memory until the checkpoint's (mapped) weights are assigned
-            nets = task_cls.build_networks(config)
+        nets = _build_lean(task_cls, config)
     except Exception as e:
         raise CheckpointError(f"{path}: cannot rebuild the networks from its config ({e})") from None
     wanted = names or tuple(nets)
@@ -173,10 +172,25 @@ def load_for_inference(
         weights = state.get("ema", {}).get(name) or state["networks"].get(name)
         if weights is None:
             raise CheckpointError(f"{path}: holds no weights for '{name}'")
+        net = nets[name]
         try:
-            nets[name].load_state_dict(weights, assign=True)
+            net.load_state_dict(weights, assign=True)
+            if any(t.is_meta for t in [*net.parameters(), *net.buffers()]):
+                # a tensor the checkpoint does not carry (a non-persistent buffer): build this one for real
+                net = task_cls.build_networks(config)[name]
+                net.load_state_dict(weights)
         except RuntimeError as e:
             first = str(e).strip().splitlines()[0][:160]
             raise CheckpointError(f"{path}: weights do not match the '{name}' network ({first})") from None
-        out[name] = nets[name].eval()
+        out[name] = net.eval()
     return InferenceBundle(task_name, config, out, state.get("extra", {}), int(state.get("step", 0)), path)
+
+
+def _build_lean(task_cls, config: dict[str, Any]) -> dict[str, nn.Module]:
+    """Build on the meta device (no memory until the mapped weights are assigned); fall back to the CPU
+    for modules that compute tensors while they are built (e.g. a mel filterbank)."""
+    try:
+        with torch.device("meta"):
+            return task_cls.build_networks(config)
+    except (NotImplementedError, RuntimeError):
+        return task_cls.build_networks(config)

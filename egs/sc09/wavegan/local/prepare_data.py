@@ -1,0 +1,1 @@
+../../../mini/wavegan/local/prepare_data.py
