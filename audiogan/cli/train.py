@@ -41,6 +41,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     try:
         Trainer(task_cls(config), args.outdir).fit()
-    finally:
-        distributed.shutdown()
+    except BaseException:
+        distributed.shutdown(clean=False)
+        raise
+    distributed.shutdown()
     return 0

@@ -90,7 +90,9 @@ def barrier() -> None:
         dist.barrier()
 
 
-def shutdown() -> None:
+def shutdown(clean: bool = True) -> None:
+    """Leave the process group. After an error skip the barrier: a peer may never reach it."""
     if dist.is_available() and dist.is_initialized():
-        dist.barrier()  # gloo aborts a rank whose peer tears down the group first
+        if clean:
+            dist.barrier()  # gloo aborts a rank whose peer tears down the group first
         dist.destroy_process_group()
