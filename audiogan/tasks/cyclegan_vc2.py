@@ -160,7 +160,6 @@ class CycleGANVC2Task(AdversarialTask):
         self._data: dict[str, Any] | None = None
         self._cache: tuple[Any, dict[str, Tensor]] | None = None
         self._dev: dict[str, list[tuple[str, np.ndarray, str | None]]] | None = None
-        self._updates = 0  # generator updates done, as seen from generator_loss (see evaluate)
 
     # -- data ---------------------------------------------------------------------------------------
     def _load_domain(self, key: str) -> tuple[world.WorldConfig, list[np.ndarray], world.SpeakerStats]:
@@ -254,7 +253,6 @@ class CycleGANVC2Task(AdversarialTask):
         a, b = batch
         cfg = self.config["loss"]
         out = self._generate(batch)
-        self._updates = self.step + 1  # the trainer steps the generators right after this
         cycle = F.l1_loss(out["cycle_a"], a) + F.l1_loss(out["cycle_b"], b)
         loss = cfg["cycle"] * cycle
         losses: dict[str, Tensor] = {"cycle": cycle}
@@ -316,8 +314,7 @@ class CycleGANVC2Task(AdversarialTask):
             return {}
         data = self._prepare()
         wcfg, stats = data["world"], data["stats"]
-        # the trainer evaluates after its step counter moved on but before it updates task.step
-        step_dir = Path(outdir) / "dev" / f"step-{max(self.step, self._updates)}"
+        step_dir = Path(outdir) / "dev" / f"step-{self.step}"
         metrics: dict[str, float] = {}
         mcds = []
         for direction, src, tgt, net in (("A2B", "A", "B", "G_AB"), ("B2A", "B", "A", "G_BA")):

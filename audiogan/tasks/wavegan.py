@@ -109,7 +109,6 @@ class WaveGANTask(AdversarialTask):
         super().__init__(config)
         self.gan = get_gan_loss(config["loss"]["gan"])
         self._classifier = None
-        self._updates = 0  # generator updates done, counting the one in progress (see evaluate)
 
     # -- data ---------------------------------------------------------------------------------------
     def train_dataset(self) -> ClipDataset:
@@ -154,7 +153,6 @@ class WaveGANTask(AdversarialTask):
         return out
 
     def generator_loss(self, batch: dict[str, Tensor]) -> dict[str, Tensor]:
-        self._updates = self.step + 1
         d, real = self.nets["discriminator"], batch["audio"]
         fake_logits = d(self._fake(real.shape[0]))
         if self.gan.needs_real_for_g:
@@ -177,8 +175,7 @@ class WaveGANTask(AdversarialTask):
         g = self.nets["generator"]
         z = latents(e["seed"], e["num_samples"], self.config["model"]["latent_dim"])
         audio = run_generator(g, z, batch_size=64, device=str(self.device))
-        # the trainer evaluates after its step counter moved on but before task.step follows it
-        step = max(self.step, self._updates)
+        step = self.step
         folder = Path(outdir) / "samples" / f"step-{step:07d}"
         write_samples(audio, sr, folder, [f"sample_{i:03d}" for i in range(len(audio))])
         grid = save_spectrogram_grid(audio, sr, folder / "grid.png")

@@ -283,3 +283,16 @@ def test_torchrun_two_processes_stay_in_sync(tmp_path):
     assert len(checksums) == 2 and checksums[0] == checksums[1]
     assert ckpt.load(out / "checkpoints" / "checkpoint-8.pt")["step"] == 8
     assert len(ckpt.load(out / "checkpoints" / "checkpoint-8.pt")["rng"]) == 2
+
+
+def test_tasks_see_the_finished_step_count_when_evaluated(tmp_path):
+    seen = []
+
+    class Recording(ToyGANTask):
+        def evaluate(self, outdir):
+            seen.append(self.step)
+            return {}
+
+    config = make_task("trainer.max_steps=6", "trainer.eval_interval=3").config
+    Trainer(Recording(config), tmp_path).fit()
+    assert seen == [3, 6]
