@@ -22,18 +22,5 @@ ckpt="$1"
 data="$2"
 dir="$3"
 shift 3
-[ -f "$data/utt2spk" ] || { echo "$0: no $data/utt2spk" >&2; exit 1; }
-read -ra runner <<< "$cmd"
-root="$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)"
-export PYTHONPATH="$root${PYTHONPATH:+:$PYTHONPATH}"
-
-n=$(wc -l < "$data/utt2spk")
-[ "$nj" -le "$n" ] || nj="$n"
-"$utils/split_data.sh" --per-utt "$data" "$nj" > /dev/null
-for j in $(seq "$nj"); do
-  python3 -m audiogan.data.datadir link-audio "$data/split${nj}utt/$j" "$dir/input/$j" > /dev/null
-done
-rm -rf "$dir/wav"
-"${runner[@]}" JOB=1:"$nj" "$dir/log/convert.JOB.log" \
-  audiogan convert -m "$ckpt" --direction "$direction" "$dir/input/JOB" -o "$dir/wav" "$@"
-python3 -m audiogan.data.datadir collect "$data" "$dir/wav" "$dir"
+exec "$(dirname "$0")/decode_datadir.sh" --nj "$nj" --cmd "$cmd" "$data" "$dir" \
+  convert -m "$ckpt" --direction "$direction" -- "$@"
