@@ -7,9 +7,16 @@ Both are one U-Net-like 1-D generator and one conditional discriminator, selecte
   merged by concat; the discriminator sees (candidate, noisy) pairs, uses virtual batch norm and
   LeakyReLU(0.3), then a 1x1 conv and a linear layer.
 * SEGAN+: 5 encoder convs, kernel 31, stride 4, fmaps 64,128,256,512,1024, learned per-channel alpha
-  skips merged by concat, z of 1024 channels at the 16-frame bottleneck; the discriminator uses
-  BatchNorm, a random phase shift of up to 5 samples before each layer, then FC 256 -> 128 -> 1.
-  With biases the generator has 64,770,561 parameters.
+  skips merged by concat, z of 1024 channels at the 16-frame bottleneck. The discriminator follows
+  segan_pytorch: Conv -> BatchNorm -> PReLU blocks on reflect-padded input, a random circular shift of
+  up to 5 samples (either way) before each block, then flatten and FC 256 -> PReLU -> 128 -> PReLU -> 1.
+  Where it differs: the shift is drawn in [-5, 5] once per batch (the reference draws 1..5 samples),
+  which keeps the block shared with WaveGAN's phase shuffle. With biases the generator has 64,770,561
+  parameters.
+
+Skips carry each encoder conv's output *before* its PReLU, as TF SEGAN and segan_pytorch do (the PReLU
+starts at slope 0, so a post-activation skip would drop the negative half). Weights start as in
+segan_pytorch: conv and transposed-conv weights N(0, 0.02), linear layers Xavier, biases 0.
 
 Decoder layout (both): the first transposed conv takes the bottleneck plus z; every later one takes the
 previous decoder output concatenated with the mirrored encoder output; the last one maps to 1 channel
@@ -24,6 +31,7 @@ from typing import Any
 
 import torch
 from torch import Tensor, nn
+from torch.nn.utils import parametrize
 
 from audiogan.nn.blocks import (
     ConvBlock1d,
@@ -55,6 +63,9 @@ MODEL_DEFAULTS: dict[str, Any] = {
     "d_phase_shift": 0,  # max random shift in samples before each D layer (SEGAN+: 5)
     "d_head": "conv",  # conv: 1x1 conv to one channel + linear; fc: flatten + FC d_fc... -> 1
     "d_fc": [256, 128],
+    "d_activation": "leaky_relu",  # leaky_relu (slope d_slope) | prelu; also the FC head's activation
+    "d_padding": "zeros",  # zeros | reflect
+    "d_shift_mode": "reflect",  # phase shift padding: reflect | circular
 }
 
 SEGAN_PLUS_MODEL: dict[str, Any] = {
@@ -67,6 +78,9 @@ SEGAN_PLUS_MODEL: dict[str, Any] = {
     "d_norm": "batch",
     "d_phase_shift": 5,
     "d_head": "fc",
+    "d_activation": "prelu",
+    "d_padding": "reflect",
+    "d_shift_mode": "circular",
 }
 
 PRESETS = {"segan": MODEL_DEFAULTS, "segan_plus": SEGAN_PLUS_MODEL}
@@ -135,6 +149,7 @@ class SEGANGenerator(nn.Module):
                 raise ValueError("skip_merge=sum needs mirrored encoder/decoder channels")
             in_ch = out_ch + skip_ch[i] if skip_merge == "concat" else out_ch
         self.use_skips = skip != "none"
+        init_weights(self)
 
     def sample_z(
         self,
@@ -156,8 +171,9 @@ class SEGANGenerator(nn.Module):
         feats = []
         h = x
         for layer in self.encoder:
-            h = layer(h)
-            feats.append(h)
+            pre = layer.preactivation(h)
+            feats.append(pre)  # the skip source: before the PReLU (TF SEGAN, segan_pytorch)
+            h = layer.act(pre)
         if self.z_dim:
             if z is None:
                 z = torch.randn(h.shape[0], self.z_dim, h.shape[-1], device=h.device, dtype=h.dtype)
@@ -189,6 +205,9 @@ class SEGANDiscriminator(nn.Module):
         head: str = "conv",
         fc: Sequence[int] = (256, 128),
         bias: bool = True,
+        activation: str = "leaky_relu",
+        padding_mode: str = "zeros",
+        shift_mode: str = "reflect",
     ):
         super().__init__()
         fmaps = [int(f) for f in fmaps]
@@ -197,7 +216,9 @@ class SEGANDiscriminator(nn.Module):
             raise ValueError(f"window {window} is not divisible by the discriminator's total stride {hop}")
         self.window, self.frames = int(window), window // hop
         chans = [2, *fmaps]
-        self.shifts = nn.ModuleList(PhaseShuffle(phase_shift) for _ in fmaps)
+        if activation not in ("leaky_relu", "prelu"):
+            raise ValueError(f"unknown discriminator activation '{activation}' (leaky_relu, prelu)")
+        self.shifts = nn.ModuleList(PhaseShuffle(phase_shift, mode=shift_mode) for _ in fmaps)
         self.layers = nn.ModuleList(
             ConvBlock1d(
                 chans[i],
@@ -205,9 +226,9 @@ class SEGANDiscriminator(nn.Module):
                 kernel_size,
                 stride,
                 norm=norm,
-                activation="leaky_relu",
+                activation=activation,
                 negative_slope=negative_slope,
-                padding_mode="zeros",
+                padding_mode=padding_mode,
                 bias=bias,
             )
             for i in range(len(fmaps))
@@ -215,16 +236,18 @@ class SEGANDiscriminator(nn.Module):
         if head == "conv":  # the paper: 1x1 conv to one channel, then a linear layer over the frames
             self.pool = nn.Conv1d(fmaps[-1], 1, 1)
             self.fc = nn.Linear(self.frames, 1)
-        elif head == "fc":  # segan_pytorch: flatten, then FC fc[0] -> fc[1] -> ... -> 1 with ReLU
+        elif head == "fc":  # segan_pytorch: flatten, then FC fc[0] -> fc[1] -> ... -> 1
             self.pool = nn.Identity()
             dims = [fmaps[-1] * self.frames, *[int(d) for d in fc]]
             mods: list[nn.Module] = []
             for a, b in zip(dims[:-1], dims[1:]):
-                mods += [nn.Linear(a, b), nn.ReLU()]
+                act = nn.PReLU(b, init=0.0) if activation == "prelu" else nn.LeakyReLU(negative_slope)
+                mods += [nn.Linear(a, b), act]
             mods.append(nn.Linear(dims[-1], 1))
             self.fc = nn.Sequential(*mods)
         else:
             raise ValueError(f"unknown discriminator head '{head}' (conv, fc)")
+        init_weights(self)
 
     def forward(self, x: Tensor, noisy: Tensor | None = None) -> Tensor:
         if noisy is not None:
@@ -267,7 +290,24 @@ def build_discriminator(model: dict[str, Any]) -> SEGANDiscriminator:
         head=model["d_head"],
         fc=model["d_fc"],
         bias=model["bias"],
+        activation=model["d_activation"],
+        padding_mode=model["d_padding"],
+        shift_mode=model["d_shift_mode"],
     )
+
+
+@torch.no_grad()
+def init_weights(module: nn.Module, std: float = 0.02) -> None:
+    """segan_pytorch's start: conv weights N(0, std), linear weights Xavier-uniform, biases 0."""
+    for m in module.modules():
+        if isinstance(m, (nn.Conv1d, nn.ConvTranspose1d)):
+            nn.init.normal_(_raw_weight(m), 0.0, std)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.Linear):
+            nn.init.xavier_uniform_(_raw_weight(m))
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
 
 
 def count_parameters(module: nn.Module) -> int:
@@ -288,3 +328,10 @@ def check_model_config(model: dict[str, Any]) -> None:
                 f"model.window {model['window']} is not a multiple of the {side.upper()} total stride "
                 f"{hop} ({side}_stride ** len({side}_fmaps)); try {math.ceil(model['window'] / hop) * hop}"
             )
+
+
+def _raw_weight(m: nn.Module) -> Tensor:
+    """The stored weight (under a spectral/weight-norm parametrization: its unnormalised original)."""
+    if parametrize.is_parametrized(m, "weight"):
+        return m.parametrizations.weight.original
+    return m.weight

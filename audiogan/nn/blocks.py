@@ -161,12 +161,16 @@ class ConvBlock1d(nn.Module):
         self.norm = _norm_layer(norm, out_channels, 1)
         self.act = make_activation(activation, out_channels, negative_slope)
 
-    def forward(self, x: Tensor) -> Tensor:
+    def preactivation(self, x: Tensor) -> Tensor:
+        """``norm(conv(pad(x)))``: the block's output before its activation (SEGAN's skip source)."""
         check_shape(x, 3, "ConvBlock1d", self.in_channels)
         if any(self.padding):
             mode = self.padding_mode if x.shape[-1] > max(self.padding) else "constant"
             x = F.pad(x, self.padding, mode=mode)
-        return self.act(self.norm(self.conv(x)))
+        return self.norm(self.conv(x))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.act(self.preactivation(x))
 
 
 class TransposedConvBlock1d(nn.Module):
@@ -316,11 +320,14 @@ class PhaseShuffle(nn.Module):
 
     ``Tensor[B, C, T] -> Tensor[B, C, T]``. ``per_sample=True`` draws one shift per batch element (the
     reference code draws one per batch), vectorised with ``gather``. Identity in eval mode or when n == 0.
+    ``mode="circular"`` wraps the shifted-out samples around instead (segan_pytorch's random shift).
     """
 
-    def __init__(self, n: int, per_sample: bool = False):
+    def __init__(self, n: int, per_sample: bool = False, mode: str = "reflect"):
         super().__init__()
-        self.n, self.per_sample = n, per_sample
+        if mode not in ("reflect", "circular"):
+            raise ValueError(f"unknown phase shuffle mode '{mode}' (reflect, circular)")
+        self.n, self.per_sample, self.mode = n, per_sample, mode
 
     def forward(self, x: Tensor, shifts: Tensor | int | None = None) -> Tensor:
         """``shifts`` (one, or one per example, in ``[-n, n]``) replaces the random draw, even in eval."""
@@ -339,7 +346,8 @@ class PhaseShuffle(nn.Module):
             if int(shifts.abs().max()) > n:
                 raise ValueError(f"PhaseShuffle({n}) shifts must lie in [-{n}, {n}], got {shifts.tolist()}")
         shifts = shifts.to(x.device).expand(b) if shifts.numel() == 1 else shifts.to(x.device)
-        padded = F.pad(x, (n, n), mode="reflect" if t > n else "replicate")
+        pad_mode = "circular" if self.mode == "circular" else "reflect" if t > n else "replicate"
+        padded = F.pad(x, (n, n), mode=pad_mode)
         # output[t] = input[t - k] = padded[t - k + n]
         index = torch.arange(t, device=x.device).unsqueeze(0) - shifts.unsqueeze(1) + n  # [B, T]
         return padded.gather(2, index.unsqueeze(1).expand(b, c, t))

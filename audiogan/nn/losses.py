@@ -32,7 +32,11 @@ def lsgan_d_loss(real: Tensor, fake: Tensor) -> Tensor:
 
 
 def lsgan_g_loss(fake: Tensor, real: Tensor | None = None) -> Tensor:
-    return 0.5 * ((fake - 1.0) ** 2).mean()
+    """``E[(D(G(x)) - 1)^2]`` with weight 1, as segan_pytorch and the CycleGAN-VC2 reference code use.
+
+    The SEGAN paper's equation carries a factor 1/2; tasks reproduce it with ``loss.adv_weight: 0.5``.
+    """
+    return ((fake - 1.0) ** 2).mean()
 
 
 # -- Wasserstein GAN (Arjovsky et al. 2017); add weight clipping or a gradient penalty -----------------

@@ -1,9 +1,15 @@
 """SEGAN / SEGAN+ speech enhancement on the common adversarial trainer.
 
-Losses (Pascual et al. 2017): LSGAN on (candidate, noisy) pairs plus ``l1_weight`` (100) times the L1
-distance between the enhanced and clean windows; ``loss.name=wgan-gp`` swaps in a Wasserstein critic
-with a gradient penalty. Any loss of :mod:`audiogan.nn.losses` works. Before ``trainer.d_start_step``
-only the L1 term trains G.
+Losses (Pascual et al. 2017): LSGAN on (candidate, noisy) pairs, weighted by ``adv_weight``, plus
+``l1_weight`` (100) times the L1 distance between the enhanced and clean windows; ``loss.name=wgan-gp``
+swaps in a Wasserstein critic with a gradient penalty. Any loss of :mod:`audiogan.nn.losses` works. Before
+``trainer.d_start_step`` only the reconstruction terms train G.
+
+``adv_weight`` scales the generator's adversarial term: the zoo's LSGAN term is ``E[(D - 1)^2]`` (weight 1,
+segan_pytorch), so the paper's ``1/2 E[(D - 1)^2]`` is ``adv_weight: 0.5`` (the default here) and SEGAN+ is
+``1.0`` (conf/segan_plus.yaml). ``stft_weight`` adds ParallelWaveGAN's multi-resolution STFT loss
+(spectral convergence + log-magnitude L1 at FFT sizes 512/1024/2048, from ``auraloss``) next to L1;
+0 keeps the paper's objective.
 
 Validation (every ``trainer.eval_interval`` steps) enhances up to ``data.eval_max_utts`` dev utterances
 whole, with the same overlap-add inference as ``audiogan denoise``, and reports PESQ, STOI and segmental
@@ -52,7 +58,7 @@ class SEGANTask(AdversarialTask):
                 "eval_max_utts": 50,
                 "eval_batch_size": 8,
             },
-            loss={"name": "lsgan", "l1_weight": 100.0, "gp_weight": 10.0},
+            loss={"name": "lsgan", "adv_weight": 0.5, "l1_weight": 100.0, "stft_weight": 0.0, "gp_weight": 10.0},
             trainer={
                 "max_steps": 40000,
                 "batch_size": 100,
@@ -80,8 +86,11 @@ class SEGANTask(AdversarialTask):
         self.gan = get_gan_loss(config["loss"]["name"])
         if config["data"]["sample_rate"] <= 0 or not 0 < config["data"]["stride"] <= 1:
             raise ConfigError("data.sample_rate must be positive and data.stride in (0, 1]")
+        if config["loss"]["adv_weight"] < 0 or config["loss"]["stft_weight"] < 0:
+            raise ConfigError("loss.adv_weight and loss.stft_weight must be >= 0")
         self._train_set: Dataset | None = None
         self._vbn_ref: Tensor | None = None
+        self._stft_loss: nn.Module | None = None
 
     # -- data ---------------------------------------------------------------------------------------
     def _cache_root(self) -> Path:
@@ -115,8 +124,8 @@ class SEGANTask(AdversarialTask):
     def _refresh_virtual_batch_norm(self, batch: Tensor) -> None:
         """Virtual batch norm (SEGAN paper): reference statistics of a fixed batch under the current weights.
 
-        The reference batch is the first training windows (indices 0..B-1), so it needs no state of its
-        own and a resumed run uses the same one.
+        The reference batch is B windows drawn at random across the whole training cache with a generator
+        seeded by ``trainer.seed``, so it mixes speakers and noises, and a resumed run draws the same one.
         """
         D = self.nets["discriminator"]
         if not any(isinstance(m, VirtualBatchNorm1d) for m in D.modules()):
@@ -124,7 +133,12 @@ class SEGANTask(AdversarialTask):
         if self._vbn_ref is None:
             n = batch.shape[0]
             source = self._train_set
-            windows = [source[i % len(source)] for i in range(n)] if source is not None else list(batch)
+            if source is not None:
+                rng = np.random.default_rng([int(self.config["trainer"]["seed"]), 0x5E6A])
+                picks = rng.choice(len(source), size=n, replace=n > len(source))
+                windows = [source[int(i)] for i in picks]
+            else:
+                windows = list(batch)
             ref = torch.stack(windows).to(batch.device)
             self._vbn_ref = torch.cat([ref[:, 1:], ref[:, :1]], 1)  # (clean, noisy) pairs
         with torch.no_grad(), vbn_reference_pass(D):
@@ -149,18 +163,33 @@ class SEGANTask(AdversarialTask):
     def generator_loss(self, batch: Tensor) -> dict[str, Tensor]:
         G, D = self.nets["generator"], self.nets["discriminator"]
         noisy, clean = self._split(batch)
+        cfg = self.config["loss"]
         fake = G(noisy)
         l1 = F.l1_loss(fake, clean)
         out = {"l1": l1}
-        loss = self.config["loss"]["l1_weight"] * l1
-        if self.adversarial:
+        loss = cfg["l1_weight"] * l1
+        if cfg["stft_weight"] > 0:
+            out["stft"] = self._stft(fake, clean)
+            loss = loss + cfg["stft_weight"] * out["stft"]
+        if self.adversarial and cfg["adv_weight"] > 0:
             self._refresh_virtual_batch_norm(batch)
             real_logits = D(torch.cat([clean, noisy], 1)) if self.gan.needs_real_for_g else None
             adv = self.gan.g_loss(D(torch.cat([fake, noisy], 1)), real_logits)
             out["adv"] = adv
-            loss = loss + adv
+            loss = loss + cfg["adv_weight"] * adv
         out["loss"] = loss
         return out
+
+    def _stft(self, fake: Tensor, clean: Tensor) -> Tensor:
+        """Multi-resolution STFT loss of ``Tensor[B, 1, T]`` windows, in fp32 (the FFT under bf16 autocast
+        is not supported on CPU)."""
+        if self._stft_loss is None:
+            from auraloss.freq import MultiResolutionSTFTLoss
+
+            # ParallelWaveGAN's resolutions: FFT 1024/2048/512, hops 120/240/50, windows 600/1200/240
+            self._stft_loss = MultiResolutionSTFTLoss().to(fake.device)
+        with torch.autocast(fake.device.type, enabled=False):
+            return self._stft_loss(fake.float(), clean.float())
 
     # -- validation ---------------------------------------------------------------------------------
     def evaluate(self, outdir: Path) -> dict[str, float]:

@@ -12,6 +12,8 @@ seed=0
 snr_mode=active
 utts_per_clean=1
 sample_rate=""
+snr_range=""
+mix_args=""
 # shellcheck disable=SC2034
 help_message="Usage: $0 [options] <clean-data-dir> <noise-data-dir> <out-data-dir>
   --nj N                 parallel jobs (default 4)
@@ -21,6 +23,9 @@ help_message="Usage: $0 [options] <clean-data-dir> <noise-data-dir> <out-data-di
   --snr-mode MODE        active (default) or utterance
   --utts-per-clean K     mixtures per clean utterance (default 1)
   --sample-rate HZ       resample everything to this rate (default: the clean rate)
+  --snr-range LO,HI      draw SNRs uniformly from LO..HI dB (replaces --snrs)
+  --mix-args 'ARGS'      more 'audiogan prepare mix' options (--gain-range, --babble, --babble-share,
+                         --babble-talkers, --bandlimit-share)
 Audio goes to <out-data-dir>/audio/{noisy,clean}/<utt>.wav."
 # shellcheck source=/dev/null
 . "$utils/parse_options.sh"
@@ -39,8 +44,11 @@ n=$(wc -l < "$clean/utt2spk")
 "$utils/split_data.sh" --per-utt "$clean" "$nj" > /dev/null
 extra=()
 [ -z "$sample_rate" ] || extra=(--sample-rate "$sample_rate")
+if [ -n "$snr_range" ]; then extra+=(--snr-range="$snr_range"); else extra+=(--snrs="$snrs"); fi
+read -ra more <<< "$mix_args"
+extra+=("${more[@]}")
 "${runner[@]}" JOB=1:"$nj" "$out/log/mix.JOB.log" \
-  audiogan prepare mix --clean "$clean/split${nj}utt/JOB" --noise "$noise" --snrs="$snrs" --seed "$seed" \
+  audiogan prepare mix --clean "$clean/split${nj}utt/JOB" --noise "$noise" --seed "$seed" \
     --snr-mode "$snr_mode" --utts-per-clean "$utts_per_clean" "${extra[@]}" --wav-dir "$out/audio" \
     "$out/split$nj/JOB"
 parts=()

@@ -98,7 +98,8 @@ def test_lsgan_optimum():
     assert lsgan_d_loss(full(1), full(0)).item() == 0.0
     assert lsgan_g_loss(full(1)).item() == 0.0
     assert lsgan_d_loss(full(0), full(1)).item() == pytest.approx(1.0)  # 0.5 * 1 + 0.5 * 1
-    assert lsgan_g_loss(full(0)).item() == pytest.approx(0.5)
+    # weight 1 as in segan_pytorch / CycleGAN-VC2 code; the paper's 1/2 is the task's loss.adv_weight
+    assert lsgan_g_loss(full(0)).item() == pytest.approx(1.0)
     assert lsgan_d_loss(full(2), full(-1)).item() > 0  # overshooting the targets costs too
 
 

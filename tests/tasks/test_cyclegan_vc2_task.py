@@ -118,7 +118,7 @@ def test_generator_loss_has_second_step_term(corpus) -> None:
             task.nets[name].out.weight.zero_()
             task.nets[name].out.bias.zero_()
     silenced = task.generator_loss(batch)
-    assert val(silenced["adv2"]) == pytest.approx(1.0)  # LSGAN: 2 x 0.5 * (0 - 1)^2
+    assert val(silenced["adv2"]) == pytest.approx(2.0)  # LSGAN, weight 1 (reference code): 2 x (0 - 1)^2
     assert abs(val(silenced["loss"]) - base) > 1e-4
 
 

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # SEGAN / SEGAN+ speech enhancement on a mini corpus built from AUDIOGAN_DATA:
-# clean speech (vcc2016, arctic, speech_commands) mixed with real and synthetic noises at 0/5/10/15 dB SNR,
-# train and test noises disjoint, test speakers unseen.
+# clean speech (vcc2016, arctic, speech_commands, fsdd) mixed with real and synthetic noises, music,
+# animal sounds and babble; train and test noises disjoint, test speakers unseen. Training mixtures are
+# augmented (SNR -5..20 dB, random gain, babble of training speakers, a share band-limited through
+# 8 kHz); dev/test are mixed at 0/5/10/15 dB, and test_8k is the test set band-limited through 8 kHz.
 #
+#   bash run.sh --conf conf/segan_cpu.yaml        # the budget model (2 h on 2 CPU cores; the built-in)
 #   bash run.sh                                   # SEGAN (paper) config, all stages
 #   bash run.sh --conf conf/segan_plus.yaml       # SEGAN+
 #   bash run.sh --conf conf/segan.debug.yaml      # tiny model, few utterances: the CI smoke test
@@ -17,6 +20,9 @@ conf=conf/segan.yaml
 db_root=             # default: $AUDIOGAN_DATA (see db.sh)
 max_utts=0           # >0: keep N utterances per split (default 4 with a *.debug.yaml config)
 snrs=0,5,10,15
+train_snr_range=-5,20  # training mixtures draw their SNR from this range (dB)
+train_mixes=3          # mixtures per clean training utterance
+train_mix_args="--gain-range=-20,0 --babble-share 0.2 --babble-talkers 3,6 --bandlimit-share 0.2"
 seed=1
 expdir=              # default: exp/<config name>
 nj=2                 # parallel jobs (mixing, inference, scoring)
@@ -53,12 +59,21 @@ fi
 if [ "$stage" -le 0 ] && [ "$stop_stage" -ge 0 ]; then
   echo "stage 0: data preparation -> $data/{train,dev,test}"
   python3 local/make_lists.py "$db_root" "$data" --max-utts "$max_utts"
-  for split in train dev test; do
+  for split in train dev test test_8k; do
     noise=noise_train
-    [ "$split" = test ] && noise=noise_test
+    clean="$data/clean_$split"
+    mix=(--snrs "$snrs")
+    case "$split" in
+      train) mix=(--snr-range "$train_snr_range" --utts-per-clean "$train_mixes"
+                  --mix-args "$train_mix_args --babble $data/clean_train") ;;
+      test) noise=noise_test ;;
+      test_8k) noise=noise_test; clean="$data/clean_test"; mix+=(--mix-args "--bandlimit-share 1") ;;
+    esac
     [ -d "$data/$split" ] && rm -r "${data:?}/$split"
-    steps/make_mix.sh --nj "$nj" --snrs "$snrs" --seed "$((seed + ${#split}))" \
-      "$data/clean_$split" "$data/$noise" "$data/$split"
+    split_seed=$((seed + ${#split}))
+    [ "$split" = test_8k ] && split_seed=$((seed + 4))  # the test draws (noise, SNR), band-limited
+    steps/make_mix.sh --nj "$nj" --sample-rate 16000 --seed "$split_seed" "${mix[@]}" \
+      "$clean" "$data/$noise" "$data/$split"
   done
 fi
 

@@ -4,10 +4,14 @@
 Splits (speakers of dev/test never appear in train; train and test noises are disjoint):
 
     clean_train  vcc2016 SF1 SM1 TF1 TM1 + arctic clb + speech_commands yes/no/up/down/left/right
+                 (speakers of the test clips left out) + fsdd (8 kHz recordings: telephone-band speech)
     clean_dev    arctic slt a0001-a0008
     clean_test   arctic slt a0009-a0030 + speech_commands on/off/stop/go (first clips)
     noise_train  sc_doing_the_dishes sc_exercise_bike sc_white_noise spear_f16 spear_factory spear_volvo
+                 + ambient music and nature recordings
     noise_test   sc_running_tap sc_dude_miaowing sc_pink_noise spear_pink spear_mvolvo
+
+librispeech stays out of every split: the bundled examples are made from it (examples/README.md).
 
 Writes DATA/<split>/{wav.scp,utt2spk,spk2utt} with absolute paths, sorted by utterance id.
 Usage: make_lists.py DB_ROOT DATA [--max-utts N]   (N > 0 keeps the first N utterances of each split)
@@ -23,7 +27,8 @@ from pathlib import Path
 
 TRAIN_WORDS = ("yes", "no", "up", "down", "left", "right")
 TEST_WORDS = ("on", "off", "stop", "go")
-SC_PER_WORD = {"train": 25, "test": 4}
+SC_PER_WORD = {"train": 50, "test": 4}
+FSDD_TAKES = range(5, 15)  # per digit and speaker: 600 clips; takes 0-4 are FSDD's official test split
 NOISE = {
     "noise_train": (
         "sc_doing_the_dishes",
@@ -52,6 +57,14 @@ def main() -> int:
         rows = list(csv.DictReader(f, delimiter="\t"))
     splits: dict[str, dict[str, tuple[str, Path]]] = defaultdict(dict)  # split -> utt -> (spk, path)
     sc_count: dict[tuple[str, str], int] = defaultdict(int)
+    # speech_commands speakers (hash prefix) of the test clips never appear in training
+    test_spk: set[str] = set()
+    for r in rows:
+        parts = Path(r["path"]).parts
+        if parts[0] == "speech_commands" and parts[1] in TEST_WORDS and sc_count[("test", parts[1])] < 4:
+            sc_count[("test", parts[1])] += 1
+            test_spk.add(Path(r["path"]).stem.split("_")[0])
+    sc_count.clear()
     for r in rows:
         path, parts = db / r["path"], Path(r["path"]).parts
         corpus, stem = parts[0], Path(r["path"]).stem
@@ -64,10 +77,18 @@ def main() -> int:
         elif corpus == "speech_commands":
             word = parts[1]
             split = "train" if word in TRAIN_WORDS else "test" if word in TEST_WORDS else None
+            if split == "train" and stem.split("_")[0] in test_spk:
+                continue
             if split and sc_count[(split, word)] < SC_PER_WORD[split]:
                 sc_count[(split, word)] += 1
                 spk = "sc" + stem.split("_")[0]
                 splits[f"clean_{split}"][f"{spk}-{word}-{stem}"] = (spk, path)
+        elif corpus == "fsdd":
+            digit, spk, take = stem.split("_")
+            if int(take) in FSDD_TAKES:
+                splits["clean_train"][f"fsdd{spk}-{stem}"] = (f"fsdd{spk}", path)
+        elif corpus == "ambient":
+            splits["noise_train"][stem] = (stem, path)
         elif corpus == "noise":
             for name, stems in NOISE.items():
                 if stem in stems:
