@@ -14,7 +14,13 @@ Measures, on a synthetic 16 kHz file (tones + noise):
   (each CLI run in its own child; ``resource.getrusage(RUSAGE_CHILDREN)`` of a wrapper process). The long
   file uses the SEGAN+ model only with ``--full`` (about 7 min of compute per 20 min of audio on 2 cores);
   otherwise a narrow model with the same window and strides shows that memory is flat in file length;
-* ``bf16_speedup``: bare forward fp32 time / bf16-autocast time on one batch (CPU).
+* ``bf16_speedup``: bare forward fp32 time / bf16-autocast time on one batch (CPU);
+* ``reference_s`` and ``speedup_vs_reference``: the whole-process time of the reference implementation's
+  way of denoising (segan_pytorch's clean.py: non-overlapping windows one at a time, fp32; same model
+  and file, written by this script) against the CLI with its defaults (bf16 where AMX/CUDA, 50 %
+  overlap-add, batch ``--batch-size``) - target >= 3; the same ratio for ``--fp32`` and for
+  ``--overlap 0.25``, and ``bf16_snr_db``: the SNR of the default output against the ``--fp32`` one
+  (target >= 30 dB).
 
 Prints one JSON object as its last line. ``--quick`` shortens everything (10 s and 2 min files).
 Usage: python3 benchmarks/denoise_rtf.py [--quick] [--full] [--batch-size 8] [--seconds 60]
@@ -80,10 +86,10 @@ print(rc, wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 """
 
 
-def run_cli(model: Path, audio: Path, out: Path, batch: int) -> tuple[float, float]:
+def run_cli(model: Path, audio: Path, out: Path, batch: int, *extra: str) -> tuple[float, float]:
     """Wall seconds and peak RSS (MB) of one `audiogan denoise` run in its own child process."""
     cmd = [sys.executable, "-m", "audiogan", "denoise", "-m", str(model), str(audio), "--output", str(out),
-           "--batch-size", str(batch), "--device", "cpu", "--quiet"]
+           "--batch-size", str(batch), "--device", "cpu", "--quiet", *extra]
     res = subprocess.run([sys.executable, "-c", _WRAPPER, *cmd], capture_output=True, text=True)
     rc, wall, rss_kb = res.stdout.strip().splitlines()[-1].split()
     if int(rc) != 0:
@@ -127,6 +133,47 @@ def bare_in_child(windows: int, batch: int) -> float:
     return float(out.strip().splitlines()[-1])
 
 
+_REFERENCE = """
+import sys, time
+t = time.perf_counter()
+import numpy as np, soundfile as sf, torch
+from audiogan.inference.denoise import load_generator
+g, extra, _, _ = load_generator(sys.argv[1])
+g.eval()
+w, c = int(extra["window"]), float(extra["preemph"])
+x, sr = sf.read(sys.argv[2], dtype="float32")
+x = np.concatenate([x[:1], x[1:] - c * x[:-1]])  # pre-emphasis
+n = -(-len(x) // w) * w
+x = np.pad(x, (0, n - len(x)))
+out = []
+with torch.no_grad():  # segan_pytorch clean.py: non-overlapping windows, one per forward, fp32
+    for i in range(0, n, w):
+        seg = torch.from_numpy(x[i:i + w]).view(1, 1, w)
+        out.append(g(seg, g.sample_z(1, w // g.hop)).view(-1).numpy())
+y = np.concatenate(out)[: len(x)].astype(np.float64)
+import torchaudio.functional as AF
+y = AF.lfilter(torch.from_numpy(y), torch.tensor([1.0, -c], dtype=torch.float64),
+               torch.tensor([1.0, 0.0], dtype=torch.float64), clamp=False).numpy()
+sf.write(sys.argv[3], y.astype(np.float32), sr)
+print(time.perf_counter() - t)
+"""
+
+
+def reference_way(model: Path, audio: Path, out: Path) -> float:
+    """Whole-process seconds of the reference way of denoising (see the module docstring)."""
+    res = subprocess.run([sys.executable, "-c", _REFERENCE, str(model), str(audio), str(out)],
+                         capture_output=True, text=True)
+    if res.returncode:
+        raise SystemExit(f"reference way failed: {res.stderr[-2000:]}")
+    return float(res.stdout.strip().splitlines()[-1])
+
+
+def snr_db(ref: Path, est: Path) -> float:
+    a, b = sf.read(ref, dtype="float64")[0], sf.read(est, dtype="float64")[0]
+    n = min(len(a), len(b))
+    return float(10 * np.log10(np.sum(a[:n] ** 2) / max(np.sum((a[:n] - b[:n]) ** 2), 1e-20)))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="10 s and 2 min files")
@@ -158,6 +205,14 @@ def main() -> int:
             print(f"bare forward over {windows} windows ...", file=sys.stderr)
             bare_runs.append(bare_in_child(windows, args.batch_size))
         e2e, bare = min(e2e_runs), min(bare_runs)
+        print("reference way, --fp32 and --overlap 0.25 ...", file=sys.stderr)
+        ref_runs, fp32_runs, short_runs = [], [], []
+        for _ in range(max(1, args.repeats)):
+            ref_runs.append(reference_way(plus_ckpt, audio, tmp / "ref.wav"))
+            fp32_runs.append(run_cli(plus_ckpt, audio, tmp / "out_fp32.wav", args.batch_size, "--fp32")[0])
+            short_runs.append(run_cli(plus_ckpt, audio, tmp / "out_short.wav", args.batch_size,
+                                      "--overlap", "0.25")[0])
+        bf16_snr = snr_db(tmp / "out_fp32.wav", tmp / "out.wav")
         long_model, long_name = (plus_ckpt, "segan_plus") if args.full else (
             make_checkpoint(tmp / "narrow.pt", narrow), "narrow")
         print(f"{long_name} CLI on {seconds:.0f} s and {long_minutes:.0f} min (memory)", file=sys.stderr)
@@ -183,6 +238,12 @@ def main() -> int:
         f"rss_mb_{long_name}_long": round(rss_long, 1),
         "long_rtf": round(long_wall / (long_minutes * 60), 4),
         "bf16_speedup": round(fp32 / bf16, 3),
+        "reference_s": round(min(ref_runs), 3),
+        "speedup_vs_reference": round(min(ref_runs) / e2e, 3),
+        "speedup_vs_reference_fp32": round(min(ref_runs) / min(fp32_runs), 3),
+        "speedup_vs_reference_overlap_0.25": round(min(ref_runs) / min(short_runs), 3),
+        "bf16_snr_db": round(bf16_snr, 2),
+        "target_reference_ok": min(ref_runs) / e2e >= 3.0,
         "target_ratio_ok": e2e / bare <= 1.3,
         "target_rss_ok": max(rss, rss_long) < 1024,
         "cpu_count": os.cpu_count(),

@@ -21,6 +21,8 @@ SUBCOMMANDS = {
     "generate": "audiogan.cli.generate",
     "score": "audiogan.cli.score",
     "prepare": "audiogan.cli.prepare",
+    "models": "audiogan.cli.models",
+    "export": "audiogan.cli.export",
 }
 
 

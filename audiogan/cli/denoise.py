@@ -1,8 +1,11 @@
-"""`audiogan denoise -m CKPT INPUT... (-o OUTDIR | --output FILE) [--batch-size N] [--device D] [--bf16]`.
+"""`audiogan denoise [-m CKPT | -m builtin:NAME | --baseline logmmse] INPUT... (-o OUTDIR | --output FILE)`.
 
-Enhances speech with a trained SEGAN/SEGAN+ generator. Inputs are files or folders (searched recursively for
-wav/flac/ogg) at any sample rate and channel count; each output keeps its input's rate, channels, length and
-format, and never replaces an input. Files are processed in blocks, so memory does not grow with their length.
+Enhances speech with a trained SEGAN/SEGAN+ generator: without ``-m`` the built-in default model
+(`audiogan models`). Inputs are files or folders (searched recursively for wav/flac/ogg) at any sample rate
+and channel count; each output keeps its input's rate, channels, length and format, and never replaces an
+input. Files are processed in blocks, so memory does not grow with their length. bf16 autocast is on where
+it is fast (CUDA, CPUs with AMX); ``--fp32`` turns it off. ``--plot`` writes ``<output>.png`` beside each
+output: the before/after log-mel spectrograms.
 """
 
 from __future__ import annotations
@@ -20,6 +23,19 @@ def _positive_int(text: str) -> int:
     return n
 
 
+def _overlap(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        v = -1.0
+    if not 0.0 <= v <= 0.5:
+        raise argparse.ArgumentTypeError(f"expected a fraction of the window in [0, 0.5], got '{text}'")
+    return v
+
+
+DEFAULT_OVERLAP = 0.5  # chosen by measured speed and quality: see benchmarks/denoise_rtf.py and RESULTS.md
+
+
 def register(sub) -> None:
     p = sub.add_parser(
         "denoise",
@@ -28,12 +44,20 @@ def register(sub) -> None:
         "length, 50 % overlap-add, pre-/de-emphasis, any rate and channel count, output at the input's "
         "rate).",
     )
-    p.add_argument(
+    src = p.add_mutually_exclusive_group()
+    src.add_argument(
         "-m",
         "--model",
-        required=True,
+        default=None,
         metavar="CKPT",
-        help="SEGAN checkpoint file, or an experiment dir (its best.pt, else its latest checkpoint)",
+        help="SEGAN checkpoint file, an experiment dir (its best.pt, else its latest checkpoint) or "
+        "builtin:NAME (default: the built-in default model; see `audiogan models`)",
+    )
+    src.add_argument(
+        "--baseline",
+        choices=("logmmse",),
+        default=None,
+        help="enhance with a classical method instead of a model (log-MMSE, package logmmse)",
     )
     p.add_argument(
         "inputs", nargs="+", metavar="INPUT", help="audio files or folders (recursive: wav, flac, ogg)"
@@ -54,9 +78,18 @@ def register(sub) -> None:
         help="windows per generator call (default 8; larger is faster until memory runs out)",
     )
     p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N (default auto)")
+    prec = p.add_mutually_exclusive_group()
+    prec.add_argument("--bf16", action="store_true", help="force bfloat16 autocast (default: on where fast)")
+    prec.add_argument("--fp32", action="store_true", help="no bf16 autocast, even where it is fast")
     p.add_argument(
-        "--bf16", action="store_true", help="bfloat16 autocast (CPU or CUDA); see docs for its speed"
+        "--overlap",
+        type=_overlap,
+        default=DEFAULT_OVERLAP,
+        metavar="F",
+        help=f"cross-fade between windows as a fraction of the window, 0..0.5 (default {DEFAULT_OVERLAP}; "
+        "smaller is faster)",
     )
+    p.add_argument("--plot", action="store_true", help="write <output>.png: before/after spectrograms")
     p.add_argument("--seed", type=int, default=0, help="seed of the generator's latent z (default 0)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
     p.set_defaults(func=run)
@@ -66,22 +99,36 @@ def run(args: argparse.Namespace) -> int:
     import sys
 
     from audiogan.cli._common import resolve_device
-    from audiogan.inference.denoise import denoise_files, load_enhancer, plan_outputs
+    from audiogan.inference.denoise import bf16_is_fast, denoise_files, load_enhancer, plan_outputs
 
     jobs = plan_outputs(args.inputs, outdir=args.outdir, output=args.output)
-    enhancer = load_enhancer(
-        args.model,
-        batch_size=args.batch_size,
-        device=resolve_device(args.device),
-        bf16=args.bf16,
-        seed=args.seed,
-    )
+    device = resolve_device(args.device)
+    if args.baseline:
+        from audiogan.inference.classical import load_classical
+
+        enhancer = load_classical(args.baseline)
+        what = args.baseline
+    else:
+        from audiogan.pretrained import resolve_model
+
+        model = resolve_model(args.model, "segan")
+        bf16 = args.bf16 or (not args.fp32 and bf16_is_fast(device))
+        enhancer = load_enhancer(
+            model, batch_size=args.batch_size, device=device, bf16=bf16, seed=args.seed, overlap=args.overlap
+        )
+        what = args.model or "the built-in model"
     results = denoise_files(enhancer, jobs, progress=not args.quiet)
+    if args.plot:
+        from audiogan.inference.denoise import plot_before_after
+
+        for r in results:
+            r["plot"] = str(plot_before_after(r["input"], r["output"]))
     scaled = [r for r in results if r["gain"] < 1.0]
     seconds = sum(r["seconds"] for r in results)
     print(
-        f"denoised {len(results)} file(s), {seconds:.1f} s of audio"
-        + (f"; {len(scaled)} scaled down to avoid clipping" if scaled else ""),
+        f"denoised {len(results)} file(s), {seconds:.1f} s of audio with {what}"
+        + (f"; {len(scaled)} scaled down to avoid clipping" if scaled else "")
+        + (f"; spectrograms: {results[0]['plot']}{' ...' if len(results) > 1 else ''}" if args.plot else ""),
         file=sys.stderr,
     )
     return 0

@@ -2,7 +2,9 @@
 
 Scores enhanced speech against clean references (PESQ, STOI, ESTOI, CSIG, CBAK, COVL, segmental SNR,
 SI-SDR), file by file, and prints a table of means. REF/EST/NOISY are folders or Kaldi-style data dirs
-matched by name or utterance id (see :mod:`audiogan.metrics._match`).
+matched by name or utterance id (see :mod:`audiogan.metrics._match`). When ``speechmos`` is installed, the
+reference-free DNSMOS P.835 SIG/BAK/OVRL of EST (and NOISY) are added as ``dnsmos_*`` columns and a
+second table (see :mod:`audiogan.metrics.quality`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from pathlib import Path
 
 from audiogan.errors import AudioGanError
 
+DNSMOS_COLUMNS = ("dnsmos_sig", "dnsmos_bak", "dnsmos_ovrl")
+DNSMOS_TITLES = {"dnsmos_sig": "SIG", "dnsmos_bak": "BAK", "dnsmos_ovrl": "OVRL"}
 LENGTH_TOLERANCE_S = 0.010  # longer mismatches than this get a notice (codecs/STFT padding add a few ms)
 _MAX_EXAMPLES = 5
 
@@ -27,12 +31,13 @@ _MAX_EXAMPLES = 5
 def _metric_list(text: str) -> tuple[str, ...]:
     from audiogan.metrics.enhancement import METRICS
 
+    choices = (*METRICS, "dnsmos")
     names = tuple(dict.fromkeys(m.strip().lower().replace("-", "_") for m in text.split(",") if m.strip()))
-    bad = [m for m in names if m not in METRICS]
+    bad = [m for m in names if m not in choices]
     if bad or not names:
         name = bad[0] if bad else text
-        raise argparse.ArgumentTypeError(f"unknown metric '{name}'; choose from {','.join(METRICS)}")
-    return tuple(m for m in METRICS if m in names)
+        raise argparse.ArgumentTypeError(f"unknown metric '{name}'; choose from {','.join(choices)}")
+    return tuple(m for m in choices if m in names)
 
 
 def _positive_int(text: str) -> int:
@@ -59,7 +64,10 @@ def register(sub) -> None:
     p.add_argument("--ref-scp", metavar="NAME",
                    help="scp file of a REF data dir to read (default: spk1.scp if present, else wav.scp)")
     p.add_argument("--metrics", type=_metric_list, default=None, metavar="LIST",
-                   help="comma-separated subset of pesq,stoi,estoi,csig,cbak,covl,ssnr,si_sdr (default: all)")
+                   help="comma-separated subset of pesq,stoi,estoi,csig,cbak,covl,ssnr,si_sdr,dnsmos "
+                   "(default: all; dnsmos only when speechmos is installed)")
+    p.add_argument("--no-dnsmos", action="store_true",
+                   help="leave out the reference-free DNSMOS columns (faster)")
     p.add_argument("--csv", metavar="FILE", help="per-file scores (default: EST.scores.csv beside EST)")
     p.add_argument("--jobs", "-j", type=_positive_int, default=1, metavar="N",
                    help="worker processes (default 1)")
@@ -89,7 +97,7 @@ def _score_job(job: tuple) -> dict:
     from audiogan.audio import resample
     from audiogan.metrics.enhancement import pesq_mode, score_pair
 
-    key, ref_path, est_path, noisy_path, metrics = job
+    key, ref_path, est_path, noisy_path, metrics, use_dnsmos = job
     notes: list[tuple[str, str]] = []
     result: dict = {"key": key, "ref": str(ref_path), "est": str(est_path),
                     "noisy": str(noisy_path) if noisy_path else None}
@@ -112,6 +120,11 @@ def _score_job(job: tuple) -> dict:
                 result[field] = score_pair(ref, x, sr, metrics)
             except AudioGanError as e:
                 raise type(e)(f"{path} vs {ref_path}: {e}") from None
+        if use_dnsmos:
+            from audiogan.metrics.quality import dnsmos
+
+            q = dnsmos(x, sr)
+            result[field].update({f"dnsmos_{k}": q[k] for k in ("sig", "bak", "ovrl")})
         label = key if field == "scores" else f"{key} (noisy)"
         notes.extend(("metric", f"{label}: {w.message}") for w in caught)
     result["notes"] = notes
@@ -186,7 +199,8 @@ def _table(rows: dict[str, dict[str, float]], metrics: tuple[str, ...]) -> str:
     from audiogan.metrics.enhancement import METRIC_TITLES
 
     width = 9
-    lines = [f"{'':<10}" + "".join(f"{METRIC_TITLES[m]:>{width}}" for m in metrics)]
+    titles = {**METRIC_TITLES, **DNSMOS_TITLES}
+    lines = [f"{'':<10}" + "".join(f"{titles[m]:>{width}}" for m in metrics)]
     for name, means in rows.items():
         cells = []
         for m in metrics:
@@ -239,8 +253,12 @@ def _json_means(means: dict[str, float]) -> dict:
 def run(args: argparse.Namespace) -> int:
     from audiogan.metrics._match import pair_inputs
     from audiogan.metrics.enhancement import METRICS, mean_scores
+    from audiogan.metrics.quality import dnsmos_available, require_dnsmos
 
-    metrics = args.metrics or METRICS
+    metrics = tuple(m for m in args.metrics or METRICS if m != "dnsmos")
+    want_dnsmos = not args.no_dnsmos and (args.metrics is None or "dnsmos" in args.metrics)
+    if not metrics and not want_dnsmos:
+        raise AudioGanError("--metrics dnsmos with --no-dnsmos leaves nothing to score")
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         pairs = pair_inputs(args.ref, args.est, args.noisy, ref_scp=args.ref_scp,
@@ -255,25 +273,36 @@ def run(args: argparse.Namespace) -> int:
     if csv_path.is_dir():
         raise AudioGanError(f"--csv {csv_path} is a folder; give a file name")
 
-    jobs = [(key, ref, est, rest[0] if rest else None, metrics) for key, ref, est, *rest in pairs]
+    if args.metrics and "dnsmos" in args.metrics:
+        require_dnsmos()  # asked for explicitly: an error, not a note, when it is missing
+    use_dnsmos = want_dnsmos and dnsmos_available()
+    columns = metrics + (DNSMOS_COLUMNS if use_dnsmos else ())
+    jobs = [(key, ref, est, rest[0] if rest else None, metrics, use_dnsmos) for key, ref, est, *rest in pairs]
     results = _score_all(jobs, args.jobs)
     _print_notes(results)
-    _write_csv(csv_path, results, metrics, bool(args.noisy))
+    if want_dnsmos and not use_dnsmos:
+        print("audiogan: note: speechmos/onnxruntime not installed; DNSMOS columns left out "
+              "(pip install '.[eval]', or --no-dnsmos)", file=sys.stderr)
+    _write_csv(csv_path, results, columns, bool(args.noisy))
 
     rate_lines, mode = _rate_lines(results)
     rows: dict[str, dict[str, float]] = {}
     if args.noisy:
-        rows["noisy"] = mean_scores((r["noisy_scores"] for r in results), metrics)
-    rows["enhanced"] = mean_scores((r["scores"] for r in results), metrics)
+        rows["noisy"] = mean_scores((r["noisy_scores"] for r in results), columns)
+    rows["enhanced"] = mean_scores((r["scores"] for r in results), columns)
     for field, label in (("scores", ""), ("noisy_scores", " (noisy)")):
-        for m in metrics if field in results[0] else ():
+        for m in columns if field in results[0] else ():
             n_nan = sum(not math.isfinite(r[field][m]) for r in results)
             if n_nan:
                 print(f"audiogan: warning: {m}{label}: {n_nan} of {len(results)} file(s) gave no score "
                       "(NaN), left out of the mean", file=sys.stderr)
-    for line in rate_lines:
-        print(line)
-    print(_table(rows, metrics))
+    if metrics:
+        for line in rate_lines:
+            print(line)
+        print(_table(rows, metrics))
+    if use_dnsmos:
+        print("DNSMOS P.835 (reference-free, 16 kHz mono): SIG speech, BAK background, OVRL overall")
+        print(_table(rows, DNSMOS_COLUMNS))
     print(f"{len(results)} file(s); per-file scores: {csv_path}")
     if args.json:
         obj = {**_json_means(rows["enhanced"]), "n_files": len(results), "pesq_mode": mode}

@@ -175,6 +175,8 @@ def mix_one(
     """
     s = np.asarray(clean, dtype=np.float64)
     n = np.asarray(noise, dtype=np.float64)
+    if band_rate:  # before the SNR is set, so utt2snr holds for the band-limited pair too
+        s, n = band_limit(s, sample_rate, band_rate), band_limit(n, sample_rate, band_rate)
     speech = s[active_mask(s, sample_rate)] if mode == "active" else s
     p_s, p_n = float(np.mean(speech**2)), float(np.mean(n**2))
     if p_s <= 0:
@@ -185,8 +187,6 @@ def mix_one(
     if gain_db:
         g = 10 ** (gain_db / 20)
         s, n = s * g, n * g
-    if band_rate:
-        s, n = band_limit(s, sample_rate, band_rate), band_limit(n, sample_rate, band_rate)
     peak = max(float(np.max(np.abs(s + n))), float(np.max(np.abs(s))))
     if peak > PEAK_LIMIT:
         scale = PEAK_LIMIT / peak

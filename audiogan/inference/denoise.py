@@ -144,23 +144,50 @@ class _Deemphasis:
         return y.astype(np.float32)
 
 
-class OverlapAdd:
-    """Windowed, batched generator calls with 50 % overlap-add over a stream ``[C, t]`` at the model rate.
+def crossfade_window(window: int, overlap: int) -> np.ndarray:
+    """``ndarray[window]`` that sums to one at hop ``window - overlap``: flat 1, with raised-cosine ramps
+    of ``overlap`` samples at both ends (``overlap == window / 2`` is the periodic Hann window)."""
+    if overlap == window // 2:  # exactly the periodic Hann window: w[n] + w[n + W/2] == 1
+        return torch.hann_window(window, periodic=True).numpy().astype(np.float32)
+    w = np.ones(window, np.float32)
+    if overlap:
+        # sin^2 rising ramp; the next window's falling ramp is its mirror image, cos^2: they sum to one
+        ramp = (np.sin(0.5 * np.pi * (np.arange(overlap) + 0.5) / overlap) ** 2).astype(np.float32)
+        w[:overlap], w[window - overlap :] = ramp, ramp[::-1]
+    return w
 
-    ``model(frames: Tensor[N, 1, window]) -> Tensor[N, 1, window]``. ``push`` returns the finished
-    output samples; ``flush`` processes the tail and returns the rest, so the total output length equals
-    the input length.
+
+def overlap_samples(window: int, overlap: float) -> int:
+    """Cross-fade length in samples for an ``overlap`` fraction in [0, 0.5] of the window."""
+    if not 0.0 <= overlap <= 0.5:
+        raise AudioGanError(f"--overlap must lie in [0, 0.5] (a fraction of the window), got {overlap}")
+    return int(round(window * overlap))
+
+
+class OverlapAdd:
+    """Windowed, batched generator calls with overlap-add over a stream ``[C, t]`` at the model rate.
+
+    ``model(frames: Tensor[N, 1, window]) -> Tensor[N, 1, window]``. Consecutive windows overlap by
+    ``overlap`` samples (default half a window: Hann windows at 50 % hop) and are cross-faded with a
+    window that sums to one (:func:`crossfade_window`); a shorter overlap means fewer windows per second.
+    ``push`` returns the finished output samples; ``flush`` processes the tail and returns the rest, so
+    the total output length equals the input length.
     """
 
-    def __init__(self, model: Callable[[Tensor], Tensor], window: int, batch_size: int, channels: int):
+    def __init__(self, model: Callable[[Tensor], Tensor], window: int, batch_size: int, channels: int,
+                 overlap: int | None = None):
         if window % 2:
             raise ValueError("window must be even")
-        self.model, self.window, self.hop = model, window, window // 2
+        overlap = window // 2 if overlap is None else int(overlap)
+        if not 0 <= overlap <= window // 2:
+            raise ValueError(f"overlap must lie in [0, {window // 2}] samples, got {overlap}")
+        self.model, self.window, self.hop = model, window, window - overlap
+        self.overlap = overlap
         self.batch_size, self.channels = max(1, int(batch_size)), channels
-        self.win = (
-            torch.hann_window(window, periodic=True).numpy().astype(np.float32)
-        )  # w[n] + w[n + W/2] == 1
-        self.inp = np.zeros((channels, self.hop), np.float32)  # half a window of leading zeros
+        self.win = crossfade_window(window, overlap)
+        # leading zeros cover the first window's ramp, so the first real sample has weight one
+        self.lead = overlap
+        self.inp = np.zeros((channels, self.lead), np.float32)
         self.inp_start = 0  # padded index of inp[:, 0]
         self.next_frame = 0  # padded start of the next frame to cut
         self.out = np.zeros((channels, 0), np.float32)
@@ -178,7 +205,9 @@ class OverlapAdd:
         return self._emit(final=False)
 
     def flush(self) -> np.ndarray:
-        frames = (self.length - 1) // self.hop + 2 if self.length > 0 else 0
+        # the last frame must reach past the input by its fade-out ramp
+        span = self.lead + self.length + self.overlap - self.window
+        frames = (max(0, -(-span // self.hop)) + 1) if self.length > 0 else 0
         need = (frames - 1) * self.hop + self.window  # padded length so the last frame is complete
         have = self.inp_start + self.inp.shape[1]
         if need > have:
@@ -219,11 +248,11 @@ class OverlapAdd:
     def _emit(self, final: bool) -> np.ndarray:
         # padded samples before the next unprocessed frame start receive no more contributions
         upto = (
-            self.hop + self.length
+            self.lead + self.length
             if final
-            else min(self.pending[0][0] if self.pending else self.next_frame, self.hop + self.length)
+            else min(self.pending[0][0] if self.pending else self.next_frame, self.lead + self.length)
         )
-        start = max(self.emitted, self.hop)  # skip the leading zero padding
+        start = max(self.emitted, self.lead)  # skip the leading zero padding
         if upto <= start:
             return np.zeros((self.channels, 0), np.float32)
         y = self.out[:, start - self.out_start : upto - self.out_start].copy()
@@ -252,8 +281,10 @@ class Enhancer:
         preemph: float = 0.95,
         seed: int = 0,
         sample_rate: int = SAMPLE_RATE,
+        overlap: float = 0.5,
     ):
         self.generator, self.window, self.batch_size = generator, int(window), int(batch_size)
+        self.overlap = overlap_samples(self.window, overlap)
         self.device, self.bf16, self.preemph, self.seed = torch.device(device), bf16, float(preemph), seed
         self.sample_rate = int(sample_rate)
         self.frames_run = 0
@@ -285,7 +316,7 @@ class Enhancer:
         down = StreamResampler(sample_rate, self.sample_rate, channels)
         up = StreamResampler(self.sample_rate, sample_rate, channels)
         pre, de = _Preemphasis(self.preemph, channels), _Deemphasis(self.preemph, channels)
-        ola = OverlapAdd(self._model(rng), self.window, self.batch_size, channels)
+        ola = OverlapAdd(self._model(rng), self.window, self.batch_size, channels, self.overlap)
         n_in = n_out = 0
         for block in blocks:
             n_in += block.shape[1]
@@ -334,6 +365,20 @@ def load_generator(checkpoint: str | os.PathLike) -> tuple[nn.Module, dict, dict
     return bundle.networks["generator"], dict(bundle.extra), bundle.config, bundle.path
 
 
+def bf16_is_fast(device: str | torch.device) -> bool:
+    """Whether bf16 autocast pays off here: CUDA with bf16 support, or a CPU with AMX bf16 tiles.
+
+    Measured (benchmarks/denoise_rtf.py): on AVX-512 CPUs without AMX bf16 is barely faster, so it stays off.
+    """
+    device = torch.device(device)
+    if device.type == "cuda":
+        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    if device.type == "cpu":
+        probe = getattr(torch.cpu, "_is_amx_tile_supported", None)
+        return bool(probe and probe())
+    return False
+
+
 def load_enhancer(
     checkpoint: str | os.PathLike,
     *,
@@ -341,6 +386,7 @@ def load_enhancer(
     device: str = "cpu",
     bf16: bool = False,
     seed: int = 0,
+    overlap: float = 0.5,
 ) -> Enhancer:
     """An :class:`Enhancer` rebuilt from a SEGAN checkpoint (file or experiment dir) alone."""
     generator, extra, config, path = load_generator(checkpoint)
@@ -359,6 +405,7 @@ def load_enhancer(
         preemph=preemph,
         seed=seed,
         sample_rate=sr,
+        overlap=overlap,
     )
 
 
@@ -511,3 +558,23 @@ def denoise_files(enhancer: Enhancer, jobs: Sequence[Job], *, progress: bool = T
         sec_bar.close()
         files_bar.close()
     return results
+
+
+PLOT_MAX_SECONDS = 60.0  # longer files: the picture shows their first minute
+
+
+def plot_before_after(src: str | os.PathLike, dst: str | os.PathLike) -> Path:
+    """``<dst>.png`` beside the output: log-mel spectrograms of the input (top) and the output (bottom)."""
+    from audiogan.audio import load
+    from audiogan.plots import save_spectrograms
+
+    src, dst = Path(src), Path(dst)
+    sr = info(src).sample_rate
+    frames = int(PLOT_MAX_SECONDS * sr)
+    before, _ = load(src, mono=True, frames=frames)
+    after, _ = load(dst, mono=True, frames=frames)
+    png = dst.with_name(dst.name + ".png")
+    if png.resolve() == src.resolve():
+        raise AudioGanError(f"{png}: the picture would overwrite an input")
+    return save_spectrograms([before[0], after[0]], sr, png,
+                             [f"input: {src.name}", f"enhanced: {dst.name}"])

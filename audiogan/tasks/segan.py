@@ -36,6 +36,7 @@ from audiogan.nn.losses import get_gan_loss, gradient_penalty
 from audiogan.train.task import AdversarialTask, base_config
 
 EVAL_METRICS = ("pesq", "stoi", "ssnr")
+STFT_RESOLUTIONS = ((1024, 120, 600), (2048, 240, 1200), (512, 50, 240))  # (FFT size, hop, window)
 
 
 class SEGANTask(AdversarialTask):
@@ -58,7 +59,13 @@ class SEGANTask(AdversarialTask):
                 "eval_max_utts": 50,
                 "eval_batch_size": 8,
             },
-            loss={"name": "lsgan", "adv_weight": 0.5, "l1_weight": 100.0, "stft_weight": 0.0, "gp_weight": 10.0},
+            loss={
+                "name": "lsgan",
+                "adv_weight": 0.5,
+                "l1_weight": 100.0,
+                "stft_weight": 0.0,
+                "gp_weight": 10.0,
+            },
             trainer={
                 "max_steps": 40000,
                 "batch_size": 100,
@@ -74,7 +81,8 @@ class SEGANTask(AdversarialTask):
 
     @classmethod
     def build_networks(cls, config: dict[str, Any]) -> dict[str, nn.Module]:
-        model = config["model"]
+        # keys added later (d_activation, ...) take their defaults, so older checkpoints still build
+        model = {**MODEL_DEFAULTS, **config["model"]}
         try:
             check_model_config(model)
             return {"generator": build_generator(model), "discriminator": build_discriminator(model)}
@@ -186,8 +194,15 @@ class SEGANTask(AdversarialTask):
         if self._stft_loss is None:
             from auraloss.freq import MultiResolutionSTFTLoss
 
-            # ParallelWaveGAN's resolutions: FFT 1024/2048/512, hops 120/240/50, windows 600/1200/240
-            self._stft_loss = MultiResolutionSTFTLoss().to(fake.device)
+            # ParallelWaveGAN's resolutions (FFT 1024/2048/512, hops 120/240/50, windows 600/1200/240),
+            # keeping those that fit in a training window
+            res = [r for r in STFT_RESOLUTIONS if r[0] <= fake.shape[-1]] or [
+                (fake.shape[-1] // 2, fake.shape[-1] // 16, fake.shape[-1] // 4)
+            ]
+            fft, hop, win = (list(v) for v in zip(*res))
+            self._stft_loss = MultiResolutionSTFTLoss(fft_sizes=fft, hop_sizes=hop, win_lengths=win).to(
+                fake.device
+            )
         with torch.autocast(fake.device.type, enabled=False):
             return self._stft_loss(fake.float(), clean.float())
 

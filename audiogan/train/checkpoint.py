@@ -185,6 +185,8 @@ def load_for_inference(
         except RuntimeError as e:
             first = str(e).strip().splitlines()[0][:160]
             raise CheckpointError(f"{path}: weights do not match the '{name}' network ({first})") from None
+        if any(t.dtype == torch.float16 for t in net.state_dict().values()):
+            net = net.float()  # exported built-ins store fp16; inference runs in fp32 (or bf16 autocast)
         out[name] = net.eval()
     return InferenceBundle(task_name, config, out, state.get("extra", {}), int(state.get("step", 0)), path)
 
@@ -197,3 +199,33 @@ def _build_lean(task_cls, config: dict[str, Any]) -> dict[str, nn.Module]:
             return task_cls.build_networks(config)
     except (NotImplementedError, RuntimeError):
         return task_cls.build_networks(config)
+
+
+def export_for_inference(
+    src: str | os.PathLike, dst: str | os.PathLike, names: tuple[str, ...], *, half: bool = True
+) -> Path:
+    """Write an inference-only copy of a checkpoint: ``names``' weights (EMA where present), the config, the
+    step and ``extra``; no discriminators, optimizers or RNG state. ``half`` stores floating tensors as fp16
+    (:func:`load_for_inference` loads them as fp32). The result loads like any checkpoint."""
+    path = resolve(src)
+    state = load(path)
+    networks = {}
+    for name in names:
+        weights = state.get("ema", {}).get(name) or state["networks"].get(name)
+        if weights is None:
+            raise CheckpointError(f"{path}: holds no weights for '{name}'")
+        networks[name] = {
+            k: (v.half() if half and v.is_floating_point() else v).clone() for k, v in weights.items()
+        }
+    lean = {
+        "format": FORMAT,
+        "version": state.get("version", 1),
+        "task": state.get("task", ""),
+        "step": int(state.get("step", 0)),
+        "config": state["config"],
+        "networks": networks,
+        "ema": {},
+        "extra": state.get("extra", {}),
+        "inference_only": True,
+    }
+    return save_atomic(lean, dst)

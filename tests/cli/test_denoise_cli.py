@@ -7,8 +7,6 @@ import pytest
 import soundfile as sf
 
 from audiogan.cli import main
-from audiogan.config import merge
-from audiogan.tasks.segan import SEGANTask
 from audiogan.train.trainer import Trainer
 
 TINY_MODEL = {
@@ -25,34 +23,6 @@ TINY_MODEL = {
     "d_fc": [8],
 }
 
-
-
-@pytest.fixture(scope="module")
-def ckpt(tmp_path_factory):
-    root = tmp_path_factory.mktemp("segan_ckpt")
-    (root / "data").mkdir()
-    x = 0.1 * np.random.default_rng(0).standard_normal(4000)
-    sf.write(root / "n.wav", x, 16000)
-    sf.write(root / "c.wav", 0.5 * x, 16000)
-    (root / "data" / "wav.scp").write_text(f"u1 {root / 'n.wav'}\n")
-    (root / "data" / "spk1.scp").write_text(f"u1 {root / 'c.wav'}\n")
-    cfg = merge(
-        SEGANTask.default_config(),
-        {
-            "model": TINY_MODEL,
-            "data": {"train_dir": str(root / "data")},
-            "trainer": {
-                "max_steps": 1,
-                "batch_size": 2,
-                "tensorboard": False,
-                "progress": False,
-                "device": "cpu",
-            },
-        },
-    )
-    cfg["task"] = "segan"
-    Trainer(SEGANTask(cfg), root / "exp").fit()
-    return root / "exp"
 
 
 def _tone(sr: int, seconds: float, channels: int) -> np.ndarray:
@@ -180,3 +150,82 @@ def test_never_overwrites_an_input(tmp_path, ckpt, capsys):
     assert main(["denoise", "-m", str(ckpt), str(good), "-o", str(tmp_path), "-q"]) == 2
     assert good.read_bytes() == before
     assert "overwrite" in capsys.readouterr().err
+
+
+# -- options of the budget-model issue: baseline, plots, overlap, precision, built-in names -------------
+def _noisy_file(path, seconds=1.5, sr=16000):
+    rng = np.random.default_rng(7)
+    t = np.arange(int(sr * seconds)) / sr
+    bursts = np.sin(2 * np.pi * 2 * t) > 0
+    x = 0.3 * np.sin(2 * np.pi * 200 * t) * bursts + 0.05 * rng.standard_normal(t.size)
+    sf.write(path, x.astype(np.float32), sr)
+    return path
+
+
+def test_baseline_logmmse_lowers_the_noise_between_bursts(tmp_path, capsys):
+    src = _noisy_file(tmp_path / "n.wav")
+    assert main(["denoise", "--baseline", "logmmse", str(src), "-o", str(tmp_path / "out"), "-q"]) == 0
+    x, y = sf.read(src)[0], sf.read(tmp_path / "out" / "n.wav")[0]
+    assert y.shape == x.shape
+    gaps = np.sin(2 * np.pi * 2 * np.arange(x.size) / 16000) < -0.3  # noise only
+    gaps[:4000] = False  # the estimator's first 120 ms are its noise estimate
+    assert np.std(y[gaps]) < 0.5 * np.std(x[gaps])
+    assert "logmmse" in capsys.readouterr().err
+
+
+def test_plot_writes_a_png_beside_each_output(tmp_path, ckpt):
+    src = _noisy_file(tmp_path / "n.wav")
+    assert main(["denoise", "-m", str(ckpt), str(src), "-o", str(tmp_path / "out"), "--plot", "-q"]) == 0
+    png = tmp_path / "out" / "n.wav.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (png.stat().st_mode & 0o777) == 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    import os
+
+    m = os.umask(0)
+    os.umask(m)
+    return m
+
+
+@pytest.mark.parametrize("overlap", ["0.5", "0.25", "0"])
+def test_overlap_options_give_full_length_output(tmp_path, ckpt, overlap):
+    src = _noisy_file(tmp_path / "n.wav")
+    out = tmp_path / f"o{overlap}.wav"
+    assert main(["denoise", "-m", str(ckpt), str(src), "--output", str(out), "--overlap", overlap, "-q"]) == 0
+    y = sf.read(out)[0]
+    assert y.shape == sf.read(src)[0].shape and np.isfinite(y).all()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--overlap", "0.7"], "--overlap"),
+        (["--overlap", "x"], "--overlap"),
+        (["--fp32", "--bf16"], "not allowed with"),
+        (["-m", "builtin:nope"], "unknown built-in model 'nope'"),
+        (["--baseline", "wiener"], "invalid choice"),
+    ],
+)
+def test_bad_new_options_are_one_line_errors(tmp_path, capsys, args, message):
+    src = _noisy_file(tmp_path / "n.wav")
+    try:
+        rc = main(["denoise", *args, str(src), "-o", str(tmp_path / "out")])
+    except SystemExit as e:  # argparse's own errors exit directly
+        rc = e.code
+    assert rc == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("audiogan: error:")
+    assert not (tmp_path / "out").exists()
+
+
+def test_bf16_is_on_by_default_only_where_it_is_fast():
+    import torch
+
+    from audiogan.inference.denoise import bf16_is_fast
+
+    amx = bool(getattr(torch.cpu, "_is_amx_tile_supported", lambda: False)())
+    assert bf16_is_fast("cpu") == amx
+    assert bf16_is_fast("meta") is False

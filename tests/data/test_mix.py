@@ -156,3 +156,77 @@ def test_bad_inputs_are_clear_errors(dirs, tmp_path):
         mix_data_dirs(clean, noise, clean, snrs=[0], progress=False)
     with pytest.raises(AudioGanError, match="unknown SNR mode"):
         mix_data_dirs(clean, noise, tmp_path / "m", snrs=[0], snr_mode="p56", progress=False)
+
+
+# -- augmentation for training sets that generalise -------------------------------------------------
+def test_snr_range_draws_within_the_range_and_is_measured(dirs, tmp_path):
+    clean, noise = dirs
+    d = mix_data_dirs(clean, noise, tmp_path / "out", snrs=[], snr_range=(-5.0, 20.0), seed=3,
+                      utts_per_clean=4, progress=False)
+    snrs = {u: float(v) for u, v in d.extra("utt2snr").items()}
+    assert all(-5.0 <= v <= 20.0 for v in snrs.values()) and len(set(snrs.values())) > 8
+    for utt, snr in list(snrs.items())[:4]:
+        noisy, ref = read16(d.audio_path(utt)), read16(d.audio_path(utt, "spk1.scp"))
+        assert measure_snr(ref, noisy - ref, SR) == pytest.approx(snr, abs=0.02)
+
+
+def test_babble_gain_and_band_limit_are_seeded_and_recorded(dirs, tmp_path):
+    clean, noise = dirs
+    kw = dict(snrs=[5.0], seed=1, utts_per_clean=3, gain_range=(-20.0, 0.0), babble=clean, babble_share=0.5,
+              babble_talkers=(2, 3), bandlimit_share=0.5, progress=False)
+    a = mix_data_dirs(clean, noise, tmp_path / "a", **kw)
+    b = mix_data_dirs(clean, noise, tmp_path / "b", **kw)
+    assert [read16(a.audio_path(u)).tobytes() for u in a.utts] == [
+        read16(b.audio_path(u)).tobytes() for u in b.utts
+    ]
+    kinds = {v.split()[0] for v in a.extra("utt2noise").values()}
+    assert "babble" in kinds and kinds - {"babble"}  # both kinds at a share of 0.5 over 12 mixtures
+    bands = a.extra("utt2band")
+    assert set(bands.values()) == {"8000", "full"}
+    for utt, band in bands.items():
+        noisy, ref = read16(a.audio_path(utt)), read16(a.audio_path(utt, "spk1.scp"))
+        spec = np.abs(np.fft.rfft(noisy)) ** 2
+        freqs = np.fft.rfftfreq(len(noisy), 1 / SR)
+        high = spec[freqs > 4200].sum() / spec.sum()
+        if band == "8000":
+            assert high < 2e-3, (utt, high)  # resampler transition band and 16-bit rounding
+        elif not a.extra("utt2noise")[utt].startswith("babble"):  # white noise keeps its high band
+            assert high > 1e-2, (utt, high)
+        assert measure_snr(ref, noisy - ref, SR) == pytest.approx(5.0, abs=0.3)
+    # the augmentation draws come from their own stream: the noise picks of plain mixing are unchanged
+    plain = mix_data_dirs(clean, noise, tmp_path / "plain", snrs=[5.0], seed=1, utts_per_clean=3,
+                          progress=False)
+    picks = {u: v for u, v in a.extra("utt2noise").items() if not v.startswith("babble")}
+    assert picks and all(plain.extra("utt2noise")[u] == v for u, v in picks.items())
+
+
+def test_random_gain_lowers_the_level(dirs, tmp_path):
+    clean, noise = dirs
+    quiet = mix_data_dirs(clean, noise, tmp_path / "q", snrs=[10.0], seed=2, gain_range=(-20.0, -20.0),
+                          progress=False)
+    loud = mix_data_dirs(clean, noise, tmp_path / "l", snrs=[10.0], seed=2, progress=False)
+    for u in quiet.utts:
+        ratio = np.std(read16(quiet.audio_path(u))) / np.std(read16(loud.audio_path(u)))
+        assert ratio == pytest.approx(0.1, rel=0.02)
+
+
+def test_bad_augmentation_options_are_one_line_errors(dirs, tmp_path):
+    clean, noise = dirs
+    with pytest.raises(AudioGanError, match="babble-share needs --babble"):
+        mix_data_dirs(clean, noise, tmp_path / "x", snrs=[5.0], babble_share=0.3, progress=False)
+    with pytest.raises(AudioGanError, match="bandlimit-share must lie in"):
+        mix_data_dirs(clean, noise, tmp_path / "x", snrs=[5.0], bandlimit_share=1.5, progress=False)
+
+
+def test_prepare_mix_cli_takes_the_augmentation_options(dirs, tmp_path, capsys):
+    from audiogan.cli import main
+
+    clean, noise = dirs
+    out = tmp_path / "cli"
+    rc = main(["prepare", "mix", "--clean", str(clean), "--noise", str(noise), "--snr-range=-5,20",
+               "--gain-range=-10,0", "--babble", str(clean), "--babble-share", "0.5", "--bandlimit-share",
+               "0.25", str(out)])
+    assert rc == 0 and (out / "utt2band").is_file()
+    assert main(["prepare", "mix", "--clean", str(clean), "--noise", str(noise), "--snr-range=20,-5",
+                 str(tmp_path / "bad")]) == 2
+    assert "LO <= HI" in capsys.readouterr().err

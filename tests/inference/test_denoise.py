@@ -104,3 +104,27 @@ def test_plan_outputs(tmp_path):
         plan_outputs([tmp_path / "in"], output=tmp_path / "x.wav")
     with pytest.raises(AudioGanError, match="overwrite"):
         plan_outputs([tmp_path / "in" / "a.wav"], output=tmp_path / "in" / "a.wav")
+
+
+@pytest.mark.parametrize("window, overlap", [(16, 8), (16, 4), (16, 3), (16, 0), (64, 10)])
+@pytest.mark.parametrize("n", [1, 15, 16, 17, 100])
+def test_overlap_add_reconstructs_the_input_at_any_overlap(window, overlap, n):
+    from audiogan.inference.denoise import OverlapAdd, crossfade_window
+
+    w = crossfade_window(window, overlap)
+    hop = window - overlap
+    assert np.allclose(w[:overlap] + w[hop:], 1.0)  # adjacent windows sum to one in their cross-fade
+    x = np.random.default_rng(n).standard_normal((2, n)).astype(np.float32)
+    ola = OverlapAdd(lambda t: t.numpy(), window, 3, 2, overlap)
+    parts = [ola.push(x[:, i : i + 7]) for i in range(0, n, 7)] + [ola.flush()]
+    np.testing.assert_allclose(np.concatenate(parts, axis=1), x, atol=1e-5)
+    # fewer windows with a shorter cross-fade
+    assert len(range(0, n + window, hop)) <= len(range(0, n + window, window // 2))
+
+
+def test_half_window_overlap_is_the_periodic_hann():
+    import torch
+
+    from audiogan.inference.denoise import crossfade_window
+
+    np.testing.assert_array_equal(crossfade_window(32, 16), torch.hann_window(32, periodic=True).numpy())

@@ -99,3 +99,79 @@ def test_bad_lengths_are_clear_errors():
         check_model_config(dict(TINY, window=1000))
     with pytest.raises(ValueError, match="head"):
         SEGANDiscriminator([4], 5, 2, window=16, head="bogus")
+
+
+# -- reference fixes (TF SEGAN / segan_pytorch) -----------------------------------------------------
+def test_skips_carry_the_encoder_output_before_its_prelu(monkeypatch):
+    from audiogan.nn import blocks
+
+    seen = []
+    original = blocks.SkipConnection.forward
+
+    def spy(self, decoder, skip):
+        seen.append(skip.detach().clone())
+        return original(self, decoder, skip)
+
+    monkeypatch.setattr(blocks.SkipConnection, "forward", spy)
+    torch.manual_seed(0)
+    g = build_generator(TINY)
+    # PReLUs start at slope 0: a skip taken after the activation would have no negative values
+    prelus = [m for m in g.modules() if isinstance(m, torch.nn.PReLU)]
+    assert all(float(m.weight.detach().abs().max()) == 0 for m in prelus)
+    x = torch.randn(2, 1, 1024)
+    with torch.no_grad():
+        g(x)
+        assert seen and all(bool((s < 0).any()) for s in seen)
+        h = x
+        for layer in g.encoder[:-2]:
+            h = layer(h)
+        torch.testing.assert_close(seen[0], g.encoder[-2].preactivation(h))
+
+
+def test_weights_start_as_in_segan_pytorch():
+    torch.manual_seed(0)
+    g, d = build_generator(SEGAN_PLUS_MODEL), build_discriminator(SEGAN_PLUS_MODEL)
+    kinds = (torch.nn.Conv1d, torch.nn.ConvTranspose1d)
+    convs = [m for m in [*g.modules(), *d.modules()] if isinstance(m, kinds)]
+    weights = torch.cat([m.weight.detach().flatten() for m in convs])
+    assert abs(float(weights.mean())) < 1e-3
+    assert float(weights.std()) == pytest.approx(0.02, rel=0.02)
+    assert all(float(m.bias.detach().abs().max()) == 0 for m in convs if m.bias is not None)
+    for lin in (m for m in d.modules() if isinstance(m, torch.nn.Linear)):
+        bound = (6 / (lin.in_features + lin.out_features)) ** 0.5  # Xavier-uniform
+        assert float(lin.weight.detach().abs().max()) <= bound
+        assert float(lin.weight.detach().abs().max()) > 0.9 * bound
+
+
+def test_segan_plus_discriminator_follows_segan_pytorch():
+    from audiogan.nn.blocks import PhaseShuffle
+
+    d = build_discriminator(SEGAN_PLUS_MODEL)
+    for layer in d.layers:
+        assert isinstance(layer.norm, torch.nn.BatchNorm1d)
+        assert isinstance(layer.act, torch.nn.PReLU)
+        assert layer.padding_mode == "reflect"
+    shifts = [m for m in d.modules() if isinstance(m, PhaseShuffle)]
+    assert len(shifts) == 5 and all(s.n == 5 and s.mode == "circular" for s in shifts)
+    acts = [m for m in d.fc if not isinstance(m, torch.nn.Linear)]
+    assert [type(a) for a in acts] == [torch.nn.PReLU, torch.nn.PReLU]
+    assert [m.out_features for m in d.fc if isinstance(m, torch.nn.Linear)] == [256, 128, 1]
+    # the paper's SEGAN keeps LeakyReLU(0.3), zero padding and virtual batch norm
+    paper = build_discriminator(MODEL_DEFAULTS)
+    assert isinstance(paper.layers[0].act, torch.nn.LeakyReLU) and paper.layers[0].padding_mode == "constant"
+
+
+def test_circular_phase_shift_wraps_around():
+    from audiogan.nn.blocks import PhaseShuffle
+
+    x = torch.arange(8.0).reshape(1, 1, 8)
+    torch.testing.assert_close(PhaseShuffle(2, mode="circular")(x, shifts=2), torch.roll(x, 2, dims=-1))
+    torch.testing.assert_close(PhaseShuffle(2, mode="circular")(x, shifts=-1), torch.roll(x, -1, dims=-1))
+
+
+def test_old_configs_without_the_new_discriminator_keys_still_build():
+    from audiogan.tasks.segan import SEGANTask
+
+    old = {k: v for k, v in TINY.items() if k not in ("d_activation", "d_padding", "d_shift_mode")}
+    nets = SEGANTask.build_networks({"model": old})
+    assert isinstance(nets["discriminator"].layers[0].act, torch.nn.LeakyReLU)

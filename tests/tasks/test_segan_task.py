@@ -190,3 +190,65 @@ def test_virtual_batch_norm_follows_the_current_discriminator_weights(tmp_path):
     task._refresh_virtual_batch_norm(task._vbn_ref)
     assert any(not torch.allclose(a, m.ref_mean) for a, m in zip(stale, vbn))
     assert all(int(m.ref_size) == task._vbn_ref.shape[0] for m in vbn)
+
+
+def live_task(cfg: dict) -> SEGANTask:
+    task = SEGANTask(cfg)
+    task.nets = SEGANTask.build_networks(cfg)
+    return task
+
+
+def test_adversarial_weight_scales_the_generator_term(tmp_path):
+    data = make_pairs(tmp_path, 2)
+    cfg = tiny_config(data)
+    assert cfg["loss"]["adv_weight"] == 0.5  # the paper's 1/2 E[(D - 1)^2]
+    torch.manual_seed(0)
+    task = live_task(cfg)
+    batch = torch.stack([task.train_dataset()[i] for i in range(2)])
+    for name in task.nets:
+        task.nets[name].eval()  # no BatchNorm statistics drift, no random phase shift between calls
+    torch.manual_seed(1)
+    half = task.generator_loss(batch)
+    task.config["loss"]["adv_weight"] = 1.0
+    torch.manual_seed(1)
+    full = task.generator_loss(batch)
+    torch.testing.assert_close(half["adv"], full["adv"])
+    torch.testing.assert_close(full["loss"] - half["loss"], 0.5 * full["adv"])
+    task.config["loss"]["adv_weight"] = 0.0
+    assert "adv" not in task.generator_loss(batch)
+
+
+def test_segan_plus_config_uses_weight_one():
+    import yaml
+
+    conf = Path(__file__).resolve().parents[2] / "egs/mini/segan/conf/segan_plus.yaml"
+    assert yaml.safe_load(conf.read_text())["loss"]["adv_weight"] == 1.0
+
+
+def test_stft_loss_is_added_with_its_weight(tmp_path):
+    data = make_pairs(tmp_path, 2)
+    cfg = tiny_config(data)
+    cfg["loss"].update(stft_weight=2.0, adv_weight=0.0)
+    task = live_task(cfg)
+    batch = torch.stack([task.train_dataset()[i] for i in range(2)])
+    out = task.generator_loss(batch)
+    assert float(out["stft"]) > 0
+    torch.testing.assert_close(out["loss"], 100.0 * out["l1"] + 2.0 * out["stft"])
+
+
+def test_virtual_batch_norm_reference_is_drawn_across_the_cache(tmp_path):
+    data = make_pairs(tmp_path, 6, seconds=2.0)
+    cfg = tiny_config(data)
+    cfg["model"]["d_norm"] = "virtual_batch"
+    task = live_task(cfg)
+    windows = task.train_dataset()
+    batch = torch.stack([windows[i] for i in range(4)])
+    task._refresh_virtual_batch_norm(batch)
+    ref = task._vbn_ref
+    pairs = [torch.cat([windows[i][1:], windows[i][:1]]) for i in range(len(windows))]
+    picked = [next(i for i, p in enumerate(pairs) if torch.equal(p, r)) for r in ref]
+    assert picked != list(range(4)), "the reference batch must not be the first windows of the cache"
+    again = live_task(cfg)
+    again.train_dataset()
+    again._refresh_virtual_batch_norm(batch)
+    torch.testing.assert_close(again._vbn_ref, ref)  # seeded: a resumed run draws the same batch

@@ -19,6 +19,7 @@ expdir=              # default: exp/<config name>
 nj=4                 # parallel jobs (inference, scoring)
 batch_size=16        # windows per generator call at inference
 device=auto
+test_sets="test"  # scored sets; the first gets per-SNR tables
 train_args=          # extra `section.key=value` overrides for audiogan train
 # shellcheck disable=SC2034
 help_message="Usage: $0 [--stage N] [--stop-stage N] [--conf YAML] [--db_root DIR] [--max_utts N] [--nj N]
@@ -84,17 +85,26 @@ if [ "$stage" -le 2 ] && [ "$stop_stage" -ge 2 ]; then
 fi
 
 if [ "$stage" -le 3 ] && [ "$stop_stage" -ge 3 ]; then
-  echo "stage 3: enhance $data/test -> $expdir/enhanced_test (data dir of the enhanced audio)"
-  steps/denoise.sh --nj "$nj" --cmd "$decode_cmd" "$expdir" "$data/test" "$expdir/enhanced_test" \
-    --batch-size "$batch_size" --device "$device" --quiet
+  for set in $test_sets; do
+    echo "stage 3: enhance $data/$set -> $expdir/enhanced_$set (model), $expdir/logmmse_$set (baseline)"
+    steps/denoise.sh --nj "$nj" --cmd "$decode_cmd" "$expdir" "$data/$set" "$expdir/enhanced_$set" \
+      --batch-size "$batch_size" --device "$device" --quiet
+    steps/decode_datadir.sh --nj "$nj" --cmd "$decode_cmd" "$data/$set" "$expdir/logmmse_$set" \
+      denoise --baseline logmmse -- --quiet
+  done
 fi
 
 if [ "$stage" -le 4 ] && [ "$stop_stage" -ge 4 ]; then
   echo "stage 4: scoring -> $expdir/RESULTS.md"
-  steps/score.sh --cmd "$score_cmd" enhancement "$expdir/enhanced_test" \
-    --ref "$data/test" --est "$expdir/enhanced_test" --noisy "$data/test" --jobs "$nj"
-  python3 local/results.py "$expdir/enhanced_test/scores_enhancement.json" "$expdir" "$conf" "$data/test" \
-    > "$expdir/RESULTS.md.tmp"
+  for set in $test_sets; do
+    for system in enhanced logmmse; do
+      dir="$expdir/${system}_$set"
+      steps/score.sh --cmd "$score_cmd" enhancement "$dir" --ref "$data/$set" --est "$dir" \
+        --noisy "$data/$set" --jobs "$nj" --csv "$dir/scores.csv" > /dev/null
+    done
+  done
+  # shellcheck disable=SC2086
+  python3 local/results.py "$expdir" "$conf" "$data" $test_sets > "$expdir/RESULTS.md.tmp"
   mv "$expdir/RESULTS.md.tmp" "$expdir/RESULTS.md"
   cat "$expdir/RESULTS.md"
 fi

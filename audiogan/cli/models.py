@@ -1,0 +1,43 @@
+"""`audiogan models [NAME]`: list the built-in models with their cards, or print one card whole."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "models",
+        help="list the built-in trained models (used when a command gets no -m)",
+        description="List the built-in models that ship inside the package, with their model cards. "
+        "Commands use a task's default built-in when no -m is given; -m builtin:NAME names one.",
+    )
+    p.add_argument("name", nargs="?", metavar="NAME", help="print this built-in's whole model card")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from audiogan.errors import AudioGanError
+    from audiogan.pretrained import BUILTINS, DEFAULTS
+
+    if args.name:
+        name = args.name.removeprefix("builtin:")
+        if name not in BUILTINS:
+            known = ", ".join(BUILTINS) or "none"
+            raise AudioGanError(f"unknown built-in model '{name}' (built-ins: {known})")
+        print(BUILTINS[name].card().rstrip())
+        return 0
+    if not BUILTINS:
+        print("no built-in models in this install")
+        return 0
+    defaults = {v: k for k, v in DEFAULTS.items()}
+    for b in BUILTINS.values():
+        size = b.path.stat().st_size / 1e6
+        tag = f"  (default for `audiogan {_COMMAND.get(b.task, b.task)}`)" if b.name in defaults else ""
+        print(f"builtin:{b.name}  [{b.task}, {size:.1f} MB]{tag}")
+        print(f"    {b.summary}")
+        print(f"    card: {b.card_path}  (audiogan models {b.name})")
+    return 0
+
+
+_COMMAND = {"segan": "denoise", "cyclegan_vc2": "convert", "wavegan": "generate"}

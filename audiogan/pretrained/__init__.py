@@ -1,0 +1,71 @@
+"""Built-in trained models, shipped inside the package (no download, ever).
+
+Each built-in is an inference-only checkpoint ``<file>.pt`` (the generator's EMA weights stored as fp16 and
+loaded as fp32, plus the training config and inference settings: see ``audiogan export``) with a model card
+``<file>.md`` beside it: data, recipe command, steps, training time, scores and the training data's licence.
+Commands take ``-m builtin:NAME``; without ``-m`` they use the default built-in of their task.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from audiogan.errors import AudioGanError
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Builtin:
+    name: str
+    task: str  # the task family whose commands use it (segan, cyclegan_vc2, wavegan, classifier)
+    file: str  # checkpoint file name in this folder; the card is the same stem with .md
+    summary: str
+
+    @property
+    def path(self) -> Path:
+        return HERE / self.file
+
+    @property
+    def card_path(self) -> Path:
+        return self.path.with_suffix(".md")
+
+    def card(self) -> str:
+        return self.card_path.read_text(encoding="utf-8")
+
+
+BUILTINS: dict[str, Builtin] = {
+    b.name: b
+    for b in (
+        Builtin(
+            "segan-mini-cpu",
+            "segan",
+            "segan_mini_cpu.pt",
+            "speech enhancement, 16 kHz (wideband and telephone-band input): SEGAN+ at half width trained "
+            "2 CPU-hours on egs/mini/segan",
+        ),
+    )
+    if (HERE / b.file).is_file()
+}
+
+DEFAULTS = {"segan": "segan-mini-cpu"}  # task -> the built-in its command uses without -m
+PREFIX = "builtin:"
+
+
+def resolve_model(spec: str | None, task: str) -> str | Path:
+    """``None`` -> the task's default built-in; ``builtin:NAME`` -> that built-in's file; else ``spec``."""
+    if spec is None:
+        name = DEFAULTS.get(task)
+        if name is None or name not in BUILTINS:
+            raise AudioGanError(f"no built-in {task} model ships with this install; pass -m CHECKPOINT")
+        return BUILTINS[name].path
+    if spec.startswith(PREFIX):
+        name = spec[len(PREFIX) :]
+        if name not in BUILTINS:
+            known = ", ".join(BUILTINS) or "none"
+            raise AudioGanError(f"unknown built-in model '{name}' (built-ins: {known}; `audiogan models`)")
+        if BUILTINS[name].task != task:
+            raise AudioGanError(f"built-in '{name}' is a {BUILTINS[name].task} model, not {task}")
+        return BUILTINS[name].path
+    return spec

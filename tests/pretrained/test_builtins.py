@@ -1,0 +1,85 @@
+"""Built-in models: every one loads from the package, the default denoiser cleans a bundled example."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+
+from audiogan.cli import main
+from audiogan.pretrained import BUILTINS, DEFAULTS, resolve_model
+from audiogan.train.checkpoint import load_for_inference
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "tap_5db.wav"
+MAX_BYTES = 25 * 1024 * 1024
+
+
+def test_the_default_denoiser_ships():
+    assert DEFAULTS["segan"] in BUILTINS, "the built-in denoiser is missing from audiogan/pretrained/"
+
+
+@pytest.mark.parametrize("name", sorted(BUILTINS))
+def test_every_builtin_loads_and_has_a_card(name):
+    b = BUILTINS[name]
+    assert b.path.stat().st_size <= MAX_BYTES
+    bundle = load_for_inference(b.path, tasks=(b.task,))
+    params = [p for n in bundle.networks.values() for p in n.parameters()]
+    assert params and all(p.dtype == torch.float32 for p in params), "fp16 storage must load as fp32"
+    card = b.card()
+    for needed in ("## Data", "## Recipe", "## Scores", "icence"):
+        assert needed in card, f"model card of {name} lacks '{needed}'"
+
+
+def _frame_db(x: np.ndarray, frame: int = 512) -> np.ndarray:
+    n = len(x) // frame
+    return 10 * np.log10(np.mean(x[: n * frame].reshape(n, frame) ** 2, axis=1) + 1e-12)
+
+
+def test_default_denoiser_cleans_a_bundled_example(tmp_path, capsys):
+    out = tmp_path / "enhanced"
+    assert main(["denoise", str(EXAMPLE), "-o", str(out), "--plot", "-q"]) == 0
+    assert "built-in" in capsys.readouterr().err
+    x, y = sf.read(EXAMPLE)[0], sf.read(out / EXAMPLE.name)[0]
+    assert y.shape == x.shape and np.isfinite(y).all()
+    fx, fy = _frame_db(x), _frame_db(y)
+    quiet = fx <= np.percentile(fx, 20)  # pauses: the running tap alone
+    loud = fx >= np.percentile(fx, 80)  # speech
+    assert np.mean(fy[quiet]) < np.mean(fx[quiet]) - 8.0, "noise in the pauses must drop by more than 8 dB"
+    assert np.mean(fy[loud]) > np.mean(fx[loud]) - 6.0, "speech must keep its level"
+    assert (out / (EXAMPLE.name + ".png")).is_file()
+
+
+def test_bf16_output_stays_within_30_db_of_fp32(tmp_path):
+    clip = tmp_path / "clip.wav"
+    x, sr = sf.read(EXAMPLE)
+    sf.write(clip, x[: 2 * sr], sr)
+    for flag in ("--bf16", "--fp32"):
+        assert main(["denoise", str(clip), "--output", str(tmp_path / f"{flag[2:]}.wav"), flag, "-q"]) == 0
+    a, b = sf.read(tmp_path / "fp32.wav")[0], sf.read(tmp_path / "bf16.wav")[0]
+    snr = 10 * np.log10(np.sum(a**2) / np.sum((a - b) ** 2))
+    assert snr >= 30.0, f"bf16 output is only {snr:.1f} dB from fp32"
+
+
+def test_models_lists_the_builtins(capsys):
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    assert f"builtin:{DEFAULTS['segan']}" in out and "default for `audiogan denoise`" in out
+    assert main(["models", DEFAULTS["segan"]]) == 0
+    assert "## Scores" in capsys.readouterr().out
+    assert main(["models", "nope"]) == 2
+
+
+def test_resolve_model_names():
+    assert resolve_model(None, "segan") == BUILTINS[DEFAULTS["segan"]].path
+    assert resolve_model(f"builtin:{DEFAULTS['segan']}", "segan") == BUILTINS[DEFAULTS["segan"]].path
+    assert resolve_model("exp/x.pt", "segan") == "exp/x.pt"
+    from audiogan.errors import AudioGanError
+
+    with pytest.raises(AudioGanError, match="is a segan model, not wavegan"):
+        resolve_model(f"builtin:{DEFAULTS['segan']}", "wavegan")
+    with pytest.raises(AudioGanError, match="no built-in cyclegan_vc2 model"):
+        resolve_model(None, "cyclegan_vc2")
