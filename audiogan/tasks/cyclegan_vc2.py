@@ -127,6 +127,7 @@ class CycleGANVC2Task(AdversarialTask):
             },
             loss={
                 "gan": "lsgan",
+                "adv_weight": 1.0,  # the zoo's LSGAN term is E[(D - 1)^2]: weight 1 as in the reference code
                 "cycle": 10.0,
                 "identity": 5.0,
                 "identity_steps": 10000,  # identity loss only while step < this
@@ -263,12 +264,12 @@ class CycleGANVC2Task(AdversarialTask):
             losses["identity"] = identity
         if self.adversarial:
             adv = self._g_adv("D_B", out["fake_b"], b) + self._g_adv("D_A", out["fake_a"], a)
-            loss = loss + adv
+            loss = loss + cfg["adv_weight"] * adv
             losses["adv"] = adv
             w2 = cfg["second_step"]
             if w2 > 0:  # the two-step adversarial loss on cycled features (what CycleGAN-VC2 adds)
                 adv2 = self._g_adv("D2_A", out["cycle_a"], a) + self._g_adv("D2_B", out["cycle_b"], b)
-                loss = loss + w2 * adv2
+                loss = loss + cfg["adv_weight"] * w2 * adv2
                 losses["adv2"] = adv2
         return {"loss": loss, **losses}
 

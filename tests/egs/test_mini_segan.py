@@ -42,12 +42,15 @@ def test_debug_recipe_end_to_end(tmp_path):
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=900,
     )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     exp = work / "exp" / "segan.debug"
     results = (exp / "RESULTS.md").read_text()
     assert "| noisy input |" in results and "| segan.debug |" in results and "PESQ" in results
+    assert "| log-MMSE |" in results and "test_8k" in results and "## Quality target" in results
+    assert "DNSMOS OVRL" in results
+    assert (exp / "export" / "segan.debug.pt").is_file()  # stage 5: the inference-only copy
     noisy = sorted((work / "data" / "sub4" / "test" / "audio" / "noisy").glob("*.wav"))
     assert len(noisy) == 4
     for f in noisy:

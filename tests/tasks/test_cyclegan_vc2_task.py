@@ -254,3 +254,29 @@ def test_wrong_family_checkpoint_is_refused(tmp_path) -> None:
     Trainer(ToyGANTask(cfg), tmp_path / "toy").fit()
     with pytest.raises(CheckpointError, match="'toy' checkpoint"):
         VoiceConverter.from_checkpoint(tmp_path / "toy", "A2B")
+
+
+def test_generator_loss_balance_is_the_reference_one(corpus) -> None:
+    """cycle 10 and identity 5 against adversarial terms of weight 1: E[(D - 1)^2] per discriminator."""
+    task = live_task(tiny_config(corpus))
+    assert task.config["loss"]["adv_weight"] == 1.0
+    batch = a_batch(task)
+    for net in task.nets.values():
+        net.eval()
+    losses = task.generator_loss(batch)
+    cfg = task.config["loss"]
+    expected = (cfg["cycle"] * losses["cycle"] + task.identity_weight() * losses["identity"]
+                + losses["adv"] + cfg["second_step"] * losses["adv2"])
+    torch.testing.assert_close(losses["loss"], expected)
+    # each adversarial term is the plain mean squared distance of the logits from 1
+    a, b = batch
+    with torch.no_grad():
+        fake_b = task.nets["G_AB"](a)
+        by_hand = ((task.nets["D_B"](fake_b) - 1) ** 2).mean()
+        fake_a = task.nets["G_BA"](b)
+        by_hand = by_hand + ((task.nets["D_A"](fake_a) - 1) ** 2).mean()
+    assert val(losses["adv"]) == pytest.approx(val(by_hand), rel=1e-5)
+    task.config["loss"]["adv_weight"] = 0.5
+    halved = task.generator_loss(batch)
+    assert val(losses["loss"]) - val(halved["loss"]) == pytest.approx(
+        0.5 * (val(losses["adv"]) + cfg["second_step"] * val(losses["adv2"])), rel=1e-4)

@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 stage=-1
-stop_stage=4
+stop_stage=5
 conf=conf/segan.yaml
 db_root=             # default: $VOICEBANK_DEMAND (see db.sh)
 max_utts=0           # >0: keep N utterances per set (default 4 with a *.debug.yaml config)
@@ -107,4 +107,9 @@ if [ "$stage" -le 4 ] && [ "$stop_stage" -ge 4 ]; then
   python3 local/results.py "$expdir" "$conf" "$data" $test_sets > "$expdir/RESULTS.md.tmp"
   mv "$expdir/RESULTS.md.tmp" "$expdir/RESULTS.md"
   cat "$expdir/RESULTS.md"
+fi
+
+if [ "$stage" -le 5 ] && [ "$stop_stage" -ge 5 ]; then
+  echo "stage 5: inference-only fp16 copy -> $expdir/export/$tag.pt"
+  audiogan export "$expdir" "$expdir/export/$tag.pt" --force
 fi
