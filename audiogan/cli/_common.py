@@ -24,6 +24,12 @@ def resolve_device(name: str) -> str:
 
     if name == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        kind = torch.device(name).type
+    except (RuntimeError, ValueError):
+        kind = ""
+    if kind not in ("cpu", "cuda"):
+        raise AudioGanError(f"unknown device '{name}' (auto, cpu, cuda or cuda:N)")
     if name.startswith("cuda") and not torch.cuda.is_available():
         raise AudioGanError(f"device '{name}' requested but CUDA is not available")
     return name

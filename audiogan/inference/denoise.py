@@ -36,6 +36,7 @@ from audiogan.errors import AudioGanError, CheckpointError
 
 SAMPLE_RATE = 16000
 PEAK_LIMIT = 0.999
+WRITABLE = (".wav", ".flac", ".ogg")  # output containers; other inputs (.aiff, .au, ...) come out as WAV
 
 
 class StreamResampler:
@@ -509,6 +510,8 @@ def plan_outputs(
     """
     if (outdir is None) == (output is None):
         raise AudioGanError("give either -o/--outdir OUTDIR or --output FILE")
+    if output is not None and Path(output).suffix.lower() not in WRITABLE:
+        raise AudioGanError(f"{output}: unsupported output format (use {', '.join(WRITABLE)})")
     jobs: list[Job] = []
     for item in inputs:
         p = Path(item)
@@ -518,6 +521,8 @@ def plan_outputs(
                 dst = Path(output)
             else:
                 rel = f.relative_to(p) if p.is_dir() else Path(f.name)
+                if rel.suffix.lower() not in WRITABLE:  # e.g. .aiff/.au input: written as WAV
+                    rel = rel.with_name(rel.name + ".wav")
                 dst = Path(outdir) / rel
             jobs.append(Job(f, dst))
     if output is not None and len(jobs) != 1:

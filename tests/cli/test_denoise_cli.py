@@ -229,3 +229,28 @@ def test_bf16_is_on_by_default_only_where_it_is_fast():
     amx = bool(getattr(torch.cpu, "_is_amx_tile_supported", lambda: False)())
     assert bf16_is_fast("cpu") == amx
     assert bf16_is_fast("meta") is False
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--device", "tpu"], "unknown device 'tpu'"),
+        (["--output", "x.mp3"], "unsupported output format"),
+        (["--output", "noext"], "unsupported output format"),
+    ],
+)
+def test_bad_device_and_output_format(tmp_path, capsys, args, message):
+    src = _noisy_file(tmp_path / "n.wav")
+    argv = ["denoise", "--baseline", "logmmse", str(src), *args]
+    if "--output" not in args:
+        argv += ["-o", str(tmp_path / "out")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_aiff_input_comes_out_as_wav(tmp_path):
+    src = tmp_path / "in.aiff"
+    sf.write(src, 0.1 * np.random.default_rng(0).standard_normal(8000), 16000)
+    assert main(["denoise", "--baseline", "logmmse", str(src), "-o", str(tmp_path / "out"), "-q"]) == 0
+    assert sf.info(str(tmp_path / "out" / "in.aiff.wav")).frames == 8000
