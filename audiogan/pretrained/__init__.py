@@ -42,8 +42,8 @@ BUILTINS: dict[str, Builtin] = {
             "segan-mini-cpu",
             "segan",
             "segan_mini_cpu.pt",
-            "speech enhancement, 16 kHz (wideband and telephone-band input): SEGAN+ at half width trained "
-            "2 CPU-hours on egs/mini/segan",
+            "speech enhancement (any rate; trained on wideband and telephone-band speech): a half-width "
+            "SEGAN+ trained 4,000 steps (80 min) on 2 CPU cores by egs/mini/segan",
         ),
     )
     if (HERE / b.file).is_file()

@@ -32,6 +32,9 @@ def save_atomic(state: dict[str, Any], path: str | os.PathLike) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        mask = os.umask(0)
+        os.umask(mask)
+        os.fchmod(fd, 0o666 & ~mask)  # mkstemp makes 0600; a checkpoint gets what a plain open() would give
         with os.fdopen(fd, "wb") as f:
             torch.save(state, f)
             f.flush()
