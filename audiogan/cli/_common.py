@@ -18,6 +18,17 @@ def not_built(feature: str):
     return run
 
 
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1, else a one-line usage error."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got '{text}'")
+    return n
+
+
 def resolve_device(name: str) -> str:
     """'auto' picks CUDA when available, else CPU; an unavailable CUDA request is a clear error."""
     import torch

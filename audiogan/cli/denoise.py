@@ -12,15 +12,7 @@ from __future__ import annotations
 
 import argparse
 
-
-def _positive_int(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got '{text}'")
-    return n
+from audiogan.cli._common import positive_int
 
 
 def _overlap(text: str) -> float:
@@ -72,7 +64,7 @@ def register(sub) -> None:
     out.add_argument("--output", metavar="FILE", help="output file (exactly one input file)")
     p.add_argument(
         "--batch-size",
-        type=_positive_int,
+        type=positive_int,
         default=8,
         metavar="N",
         help="windows per generator call (default 8; larger is faster until memory runs out)",

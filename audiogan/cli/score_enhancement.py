@@ -20,6 +20,7 @@ import warnings
 from collections import defaultdict
 from pathlib import Path
 
+from audiogan.cli._common import positive_int
 from audiogan.errors import AudioGanError
 
 DNSMOS_COLUMNS = ("dnsmos_sig", "dnsmos_bak", "dnsmos_ovrl")
@@ -40,14 +41,6 @@ def _metric_list(text: str) -> tuple[str, ...]:
     return tuple(m for m in choices if m in names)
 
 
-def _positive_int(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got '{text}'")
-    return n
 
 
 def register(sub) -> None:
@@ -69,7 +62,7 @@ def register(sub) -> None:
     p.add_argument("--no-dnsmos", action="store_true",
                    help="leave out the reference-free DNSMOS columns (faster)")
     p.add_argument("--csv", metavar="FILE", help="per-file scores (default: EST.scores.csv beside EST)")
-    p.add_argument("--jobs", "-j", type=_positive_int, default=1, metavar="N",
+    p.add_argument("--jobs", "-j", type=positive_int, default=1, metavar="N",
                    help="worker processes (default 1)")
     p.add_argument("--allow-missing", action="store_true",
                    help="score only the matched files instead of failing when some have no partner")

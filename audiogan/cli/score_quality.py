@@ -17,17 +17,8 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
+from audiogan.cli._common import positive_int
 from audiogan.errors import AudioGanError
-
-
-def _positive_int(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got '{text}'")
-    return n
 
 
 def register(sub) -> None:
@@ -41,7 +32,7 @@ def register(sub) -> None:
     )
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="audio files or folders (searched recursively)")
     p.add_argument("--csv", metavar="FILE", help="also write the per-file scores to FILE")
-    p.add_argument("--jobs", "-j", type=_positive_int, default=1, metavar="N",
+    p.add_argument("--jobs", "-j", type=positive_int, default=1, metavar="N",
                    help="worker processes (default 1)")
     p.add_argument("--json", action="store_true",
                    help="print the means as one JSON object on the last line of stdout")

@@ -9,21 +9,6 @@ import soundfile as sf
 from audiogan.cli import main
 from audiogan.train.trainer import Trainer
 
-TINY_MODEL = {
-    "window": 1024,
-    "g_fmaps": [4, 8, 8],
-    "g_stride": 4,
-    "z_dim": 4,
-    "skip": "alpha",
-    "d_fmaps": [4, 8, 8],
-    "d_stride": 4,
-    "d_norm": "batch",
-    "d_phase_shift": 0,
-    "d_head": "fc",
-    "d_fc": [8],
-}
-
-
 
 def _tone(sr: int, seconds: float, channels: int) -> np.ndarray:
     t = np.arange(int(sr * seconds)) / sr
