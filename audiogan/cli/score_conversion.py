@@ -20,7 +20,8 @@ from typing import Any
 from audiogan.errors import AudioGanError
 
 _LABELS = {
-    "mcd": "MCD [dB]",
+    "mcd": "MCD all [dB]",
+    "mcd_speech": "MCD speech [dB]",
     "f0_rmse": "F0 RMSE [Hz]",
     "f0_rmse_cents": "F0 RMSE [cent]",
     "f0_corr": "F0 corr",
@@ -34,7 +35,13 @@ def register(sub) -> None:
         help="voice conversion scores: MCD, F0 RMSE/corr, V/UV error",
         description="Score converted speech (EST) against the target speaker's parallel recordings (REF). "
         "Files are matched by name (or utterance id for Kaldi data dirs). With --src, the unconverted "
-        "source recordings are scored against REF too, as the baseline.",
+        "source recordings are scored against REF too, as the baseline. "
+        "MCD convention: both files analysed by WORLD (Harvest F0, CheapTrick envelope) at REF's rate; "
+        "SPTK mel-cepstra (pysptk.sp2mc, order --order, all-pass constant 0.41 at 16 kHz), c0 excluded; "
+        "frames paired by DTW (Euclidean, steps (1,1) (1,0) (0,1)); MCD = 10*sqrt(2)/ln(10) * mean over the "
+        "path of the Euclidean c1..cD distance. 'MCD all frames' aligns every frame; 'MCD speech frames' "
+        "first keeps, on each side, the frames within --speech-db (40) dB of the utterance's loudest frame. "
+        "F0 scores use the all-frames path, over frames voiced in both.",
     )
     p.add_argument("--ref", required=True, help="target-speaker references: audio file, folder or data dir")
     p.add_argument("--est", required=True, help="converted speech: audio file, folder or data dir")
@@ -50,6 +57,10 @@ def register(sub) -> None:
     )
     p.add_argument(
         "--f0-method", choices=("harvest", "dio"), default="harvest", help="F0 estimator (default harvest)"
+    )
+    p.add_argument(
+        "--speech-db", type=float, default=40.0,
+        help="MCD speech frames: keep frames within this many dB of the loudest one (default 40)",
     )
     p.add_argument("--f0-floor", type=float, default=71.0, help="Hz (default 71)")
     p.add_argument("--f0-ceil", type=float, default=800.0, help="Hz (default 800)")
@@ -155,6 +166,7 @@ def run(args: argparse.Namespace) -> int:
         raise AudioGanError(f"--jobs must be >= 1, got {args.jobs}")
     settings = ScoreSettings(
         order=args.order,
+        speech_db=args.speech_db,
         world=WorldConfig(f0_method=args.f0_method, f0_floor=args.f0_floor, f0_ceil=args.f0_ceil),
     )
     pairs = _pairs(args)
@@ -188,7 +200,8 @@ def run(args: argparse.Namespace) -> int:
         res = results[k]
         row: dict[str, Any] = {"name": k, "ref": str(r), "est": str(e)}
         row.update({m: res["est"][m] for m in METRICS})
-        row.update(n_frames=res["est"]["n_frames"], n_voiced=res["est"]["n_voiced"])
+        row.update(n_frames=res["est"]["n_frames"], n_voiced=res["est"]["n_voiced"],
+                   n_speech_frames=res["est"]["n_speech_frames"])
         est_rows.append(res["est"])
         if s is not None:
             row["src"] = str(s)
@@ -202,7 +215,8 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(_csv_text(rows))
     elif csv_path is not None:
         _write_text_atomic(csv_path, _csv_text(rows))
-    print(f"conversion scores, {len(rows)} file(s); MCD on mel-cepstra c1..c{settings.order}, DTW-aligned")
+    print(f"conversion scores, {len(rows)} file(s); MCD on mel-cepstra c1..c{settings.order}, DTW-aligned; "
+          f"speech frames: within {settings.speech_db:g} dB of each utterance's loudest frame")
     print(_table(means, src_means))
     if csv_path is not None:
         print(f"per-file scores: {csv_path}")

@@ -16,7 +16,13 @@ How a pair (reference = target speaker's utterance, estimate = converted utteran
 5. On the same path: F0 RMSE in Hz (and in cents, ``1200·log2(f̂0/f0)``) and Pearson correlation over the
    pairs voiced in both (F0 > 0 in both); V/UV error = fraction of pairs whose voicing decisions differ.
 
-No silence trimming is done: both files are scored whole.
+6. Two MCD figures, each named:
+   - ``mcd`` (**all frames**): steps 3-4 over every frame of both files, leading/trailing silence included;
+   - ``mcd_speech`` (**speech frames**): before DTW, each side keeps only its frames within
+     ``speech_db`` (40) dB of the loudest frame of that utterance, frame energy being
+     ``10·log10 Σ_f sp[n, f]`` of the CheapTrick power envelope; the kept c1..cD frames are then aligned by
+     DTW and averaged as in step 4. Silence added before, after or inside an utterance changes ``mcd`` but
+     not ``mcd_speech``. F0 and V/UV scores use the all-frames path.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ MCD_CONST = 10.0 * math.sqrt(2.0) / math.log(10.0)
 DEFAULT_ORDER = 24
 # DTW needs an N x M cost matrix; beyond this many cells (~800 MB) the utterances are too long to align.
 MAX_DTW_CELLS = 100_000_000
+SPEECH_DB = 40.0  # mcd_speech keeps the frames within this many dB of the loudest frame
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,7 @@ class ScoreSettings:
 
     order: int = DEFAULT_ORDER
     alpha: float | None = None  # None: pysptk.util.mcepalpha(rate)
+    speech_db: float = SPEECH_DB  # mcd_speech: frames within this many dB of the utterance's loudest frame
     world: WorldConfig = field(default_factory=WorldConfig)
 
     def __post_init__(self) -> None:
@@ -51,29 +59,34 @@ class ScoreSettings:
             raise AudioGanError(f"mel-cepstrum order must be an integer in 1..60, got {self.order!r}")
         if self.alpha is not None and not -1 < self.alpha < 1:
             raise AudioGanError(f"all-pass constant alpha must be in (-1, 1), got {self.alpha!r}")
+        if not 0 < self.speech_db <= 200:
+            raise AudioGanError(f"speech-frame threshold must be in (0, 200] dB, got {self.speech_db!r}")
 
 
 @dataclass
 class ConversionScores:
-    """Scores of one pair. ``n_frames``: DTW path length; ``n_voiced``: path pairs voiced in both.
+    """Scores of one pair. ``n_frames``: DTW path length; ``n_voiced``: path pairs voiced in both;
+    ``n_speech_frames``: DTW path length over the speech frames (``mcd_speech``).
 
     ``f0_rmse``/``f0_rmse_cents``/``f0_corr`` are NaN when fewer than 2 pairs are voiced in both
     (``f0_corr`` also when either F0 contour is constant there).
     """
 
     mcd: float
+    mcd_speech: float
     f0_rmse: float
     f0_rmse_cents: float
     f0_corr: float
     vuv_error: float
     n_frames: int
     n_voiced: int
+    n_speech_frames: int
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-METRICS = ("mcd", "f0_rmse", "f0_rmse_cents", "f0_corr", "vuv_error")
+METRICS = ("mcd", "mcd_speech", "f0_rmse", "f0_rmse_cents", "f0_corr", "vuv_error")
 
 
 # ---------------------------------------------------------------------------------------------- pieces
@@ -175,10 +188,19 @@ def f0_scores(ref_f0: np.ndarray, est_f0: np.ndarray) -> dict[str, float]:
 
 @dataclass
 class Analysis:
-    """What scoring needs of one signal: ``mc[N, D]`` (c1..cD) and ``f0[N]``."""
+    """What scoring needs of one signal: ``mc[N, D]`` (c1..cD), ``f0[N]`` and ``speech[N]`` (bool: the frame
+    is within ``speech_db`` of the loudest one)."""
 
     mc: np.ndarray
     f0: np.ndarray
+    speech: np.ndarray
+
+
+def speech_frames(sp: np.ndarray, within_db: float = SPEECH_DB) -> np.ndarray:
+    """``bool[N]``: frames of a power envelope ``sp: ndarray[N, F]`` whose energy ``10·log10 Σ_f sp`` is
+    within ``within_db`` dB of the loudest frame. At least the loudest frame is always kept."""
+    energy = 10.0 * np.log10(np.maximum(np.asarray(sp, dtype=np.float64).sum(axis=1), 1e-30))
+    return energy >= energy.max() - within_db
 
 
 def analyze_for_scoring(
@@ -188,21 +210,26 @@ def analyze_for_scoring(
     cfg = _world_at(settings, sample_rate)
     feats = analyze(x, cfg)
     mc = mel_cepstrum(feats.sp, sample_rate, settings.order, settings.alpha)
-    return Analysis(mc=mc[:, 1:], f0=feats.f0)
+    return Analysis(mc=mc[:, 1:], f0=feats.f0, speech=speech_frames(feats.sp, settings.speech_db))
 
 
 def score_analyses(ref: Analysis, est: Analysis) -> ConversionScores:
-    """Scores of two analyses (DTW on c1..cD, F0 metrics on the same path)."""
+    """Scores of two analyses (DTW on c1..cD, F0 metrics on the same path; ``mcd_speech`` on its own DTW
+    path over the speech frames of both sides)."""
     i, j = dtw_path(ref.mc, est.mc)
     f0 = f0_scores(ref.f0[i], est.f0[j])
+    ref_speech, est_speech = ref.mc[ref.speech], est.mc[est.speech]
+    si, sj = dtw_path(ref_speech, est_speech)
     return ConversionScores(
         mcd=mcd_aligned(ref.mc[i], est.mc[j]),
+        mcd_speech=mcd_aligned(ref_speech[si], est_speech[sj]),
         f0_rmse=f0["f0_rmse"],
         f0_rmse_cents=f0["f0_rmse_cents"],
         f0_corr=f0["f0_corr"],
         vuv_error=f0["vuv_error"],
         n_frames=int(len(i)),
         n_voiced=int(f0["n_voiced"]),
+        n_speech_frames=int(len(si)),
     )
 
 
@@ -269,13 +296,15 @@ def score_files(
 def score_pair_job(job: tuple[str, str, str, str | None, dict[str, Any]]) -> tuple[str, dict[str, dict]]:
     """Worker entry for process pools: ``(name, ref, est, src|None, settings) -> (name, {kind: scores})``."""
     name, ref, est, src, s = job
-    settings = ScoreSettings(order=s["order"], alpha=s["alpha"], world=WorldConfig.from_dict(s["world"]))
+    settings = ScoreSettings(order=s["order"], alpha=s["alpha"], speech_db=s.get("speech_db", SPEECH_DB),
+                             world=WorldConfig.from_dict(s["world"]))
     res = score_files(ref, est, settings, src)
     return name, {k: v.to_dict() for k, v in res.items()}
 
 
 def settings_to_job(settings: ScoreSettings) -> dict[str, Any]:
-    return {"order": settings.order, "alpha": settings.alpha, "world": settings.world.to_dict()}
+    return {"order": settings.order, "alpha": settings.alpha, "speech_db": settings.speech_db,
+            "world": settings.world.to_dict()}
 
 
 def mean_scores(rows: list[Mapping[str, Any]]) -> dict[str, Any]:

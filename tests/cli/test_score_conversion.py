@@ -67,11 +67,14 @@ def test_folders_with_baseline_json_and_default_csv(dirs, capsys):
     assert res["f0_corr"] == pytest.approx(1.0, abs=1e-6)
     src = res["source"]
     assert src["mcd"] > 2.0 and src["f0_rmse"] == pytest.approx(120.0, rel=0.1)
-    assert "converted" in out and "source (baseline)" in out and "MCD [dB]" in out
+    assert "converted" in out and "source (baseline)" in out
+    assert "MCD all [dB]" in out and "MCD speech [dB]" in out
+    assert res["mcd_speech"] < 0.05 and src["mcd_speech"] > 2.0
 
     rows = list(csv.DictReader(open(dirs / "est.scores.csv")))
     assert [r["name"] for r in rows] == ["u1", "u2"]
-    assert {"mcd", "f0_rmse", "f0_rmse_cents", "f0_corr", "vuv_error", "n_frames", "src_mcd"} <= set(rows[0])
+    assert {"mcd", "f0_rmse", "f0_rmse_cents", "f0_corr", "vuv_error", "n_frames", "src_mcd",
+            "mcd_speech", "n_speech_frames", "src_mcd_speech"} <= set(rows[0])
     assert np.mean([float(r["src_mcd"]) for r in rows]) == pytest.approx(src["mcd"], rel=1e-5)
 
 

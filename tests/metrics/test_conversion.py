@@ -109,7 +109,7 @@ def test_f0_scores_known_values():
 def test_identical_and_gain_changed_signals_score_zero():
     x = voiced(vibrato=8.0)
     same = c.score_signals(x, x, SR)
-    assert same.mcd == 0.0 and same.f0_rmse == 0.0 and same.vuv_error == 0.0
+    assert same.mcd == 0.0 and same.mcd_speech == 0.0 and same.f0_rmse == 0.0 and same.vuv_error == 0.0
     assert same.f0_corr == pytest.approx(1.0)
     louder = c.score_signals(x, 0.5 * x, SR)  # level lives in c0, which MCD leaves out
     assert louder.mcd < 0.01 and louder.f0_rmse < 0.01
@@ -126,14 +126,40 @@ def test_scores_grow_with_spectral_and_pitch_differences():
     assert d["mcd"] == pytest.approx(formant.mcd) and set(d) >= {"f0_rmse", "f0_corr", "vuv_error"}
 
 
+def test_speech_frames_keep_what_is_within_40_db_of_the_loudest():
+    sp = np.ones((6, 10))
+    sp[1] *= 1e-3  # -30 dB: speech
+    sp[2] *= 1e-5  # -50 dB: silence
+    sp[3] *= 10.0  # the loudest frame: +10 dB, so frame 2 is 60 dB down and frame 1 40 dB down
+    assert c.speech_frames(sp).tolist() == [True, True, False, True, True, True]
+    assert c.speech_frames(sp, within_db=20.0).tolist() == [True, False, False, True, True, True]
+
+
+def test_silence_padding_changes_all_frames_mcd_but_not_speech_frames_mcd():
+    ref = voiced(150.0, dur=0.8)
+    est = voiced(150.0, dur=0.8, formant=900.0, seed=1)
+    base = c.score_signals(ref, est, SR)
+    silence = 1e-5 * np.random.default_rng(2).standard_normal(SR // 2)  # 0.5 s, ~90 dB below the vowel
+    padded = c.score_signals(ref, np.concatenate([silence, est, silence]), SR)
+    assert base.mcd_speech > 1.0
+    assert padded.mcd_speech == pytest.approx(base.mcd_speech, abs=0.05)
+    assert padded.mcd > base.mcd + 1.0  # the silent frames all align to ref frames far away
+    assert padded.n_speech_frames == pytest.approx(base.n_speech_frames, abs=4)
+    same = c.score_signals(ref, np.concatenate([silence, ref]), SR)
+    assert same.mcd_speech < 0.2 and same.mcd > 1.0
+
+
 def test_mean_scores_skip_nan():
     rows = [
-        {"mcd": 4.0, "f0_rmse": float("nan"), "f0_rmse_cents": 10.0, "f0_corr": 0.5, "vuv_error": 0.1},
-        {"mcd": 6.0, "f0_rmse": 20.0, "f0_rmse_cents": 30.0, "f0_corr": 0.7, "vuv_error": 0.3},
+        {"mcd": 4.0, "mcd_speech": 3.0, "f0_rmse": float("nan"), "f0_rmse_cents": 10.0, "f0_corr": 0.5,
+         "vuv_error": 0.1},
+        {"mcd": 6.0, "mcd_speech": 5.0, "f0_rmse": 20.0, "f0_rmse_cents": 30.0, "f0_corr": 0.7,
+         "vuv_error": 0.3},
     ]
     m = c.mean_scores(rows)
     assert m == pytest.approx(
-        {"mcd": 5.0, "f0_rmse": 20.0, "f0_rmse_cents": 20.0, "f0_corr": 0.6, "vuv_error": 0.2, "n_files": 2}
+        {"mcd": 5.0, "mcd_speech": 4.0, "f0_rmse": 20.0, "f0_rmse_cents": 20.0, "f0_corr": 0.6,
+         "vuv_error": 0.2, "n_files": 2}
     )
 
 
