@@ -30,6 +30,19 @@ from audiogan.train import distributed as dist
 from audiogan.train.task import AdversarialTask
 
 
+@contextlib.contextmanager
+def requires_grad_off(params: list[torch.nn.Parameter]) -> Iterator[None]:
+    """Within the block, ``params`` do not require grad (autograd records them as constants)."""
+    flags = [p.requires_grad for p in params]
+    for p in params:
+        p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p, flag in zip(params, flags):
+            p.requires_grad_(flag)
+
+
 class ResumableSampler(Sampler):
     """Shuffled keys ``(index, seed)`` in an endless epoch sequence that can restart mid-epoch.
 
@@ -330,7 +343,9 @@ class Trainer:
                 logs.update(self._update("discriminator", losses))
         if batch is None:
             batch = next(batches)
-        with self._autocast():
+        # The generator update never steps the discriminators: recording their weights as constants skips
+        # the weight gradients of every D forward in the G loss (G's gradients are unchanged).
+        with self._autocast(), requires_grad_off(self.params.get("discriminator", [])):
             losses = task.generator_loss(batch)
         logs.update(self._update("generator", losses))
         for group in stepped:  # a schedule counts its own optimizer's updates

@@ -16,7 +16,7 @@ from audiogan.config import load_config, read_yaml
 from audiogan.errors import CheckpointError, ConfigError
 from audiogan.tasks.toy import ToyGANTask, sliced_wasserstein
 from audiogan.train import checkpoint as ckpt
-from audiogan.train.trainer import ResumableSampler, Trainer
+from audiogan.train.trainer import ResumableSampler, Trainer, requires_grad_off
 
 QUIET = ["trainer.progress=false", "trainer.tensorboard=false"]
 
@@ -205,6 +205,32 @@ def test_n_critic_and_discriminator_start_step(tmp_path):
     assert trainer.batches_seen == 1 + 1 + 3 + 3
     assert trainer.optimizers["discriminator"].state_dict()["state"][0]["step"] == 6
     assert trainer.optimizers["generator"].state_dict()["state"][0]["step"] == 4
+
+
+def test_generator_update_leaves_discriminator_weights_out_of_autograd(tmp_path):
+    trainer = Trainer(make_task("trainer.max_steps=1"), tmp_path)
+    trainer._setup()
+    task, seen = trainer.task, []
+    d_params = trainer.params["discriminator"]
+    original = task.generator_loss
+
+    def spy(batch):
+        seen.append([p.requires_grad for p in d_params])
+        return original(batch)
+
+    task.generator_loss = spy
+    batch = next(trainer._loader())
+    torch.manual_seed(1)
+    plain = original(batch)["loss"]
+    want = torch.autograd.grad(plain, trainer.params["generator"])
+    torch.manual_seed(1)
+    with requires_grad_off(d_params):  # the same loss, D recorded as constants: G's gradients unchanged
+        frozen = original(batch)["loss"]
+    got = torch.autograd.grad(frozen, trainer.params["generator"])
+    assert all(torch.equal(a, b) for a, b in zip(want, got))
+    trainer.train_step(iter([batch, batch]))
+    assert seen == [[False] * len(d_params)]
+    assert all(p.requires_grad for p in d_params)  # restored after the update
 
 
 def test_bf16_autocast_and_grad_clipping_train(tmp_path):
