@@ -52,6 +52,7 @@ from typing import Any
 import numpy as np
 
 from audiogan.errors import AudioError, DataDirError
+from audiogan.paths import check_name
 
 # Tables with a fixed meaning; any other ``utt2*``, ``spk2*``, ``reco2*`` or ``*.scp`` file is an "extra".
 KNOWN_TABLES = ("wav.scp", "utt2spk", "spk2utt", "segments", "text", "utt2dur", "feats.scp")
@@ -527,6 +528,9 @@ def _validate(d: DataDir, *, no_feats: bool, no_text: bool, no_wav: bool) -> Non
     for utt, spk in utt2spk.items():
         if len(spk.split()) != 1:
             raise DataDirError(f"{d.path}/utt2spk: '{utt}' has more than one speaker field: {spk!r}")
+        # ids name files (features, statistics, outputs): one that holds a path would write elsewhere
+        check_name(utt, f"{d.path}/utt2spk: utterance id")
+        check_name(spk, f"{d.path}/utt2spk: speaker id")
     utts = list(utt2spk)
     # Kaldi's rule: sorting by (speaker, utt) must give the same order as sorting by utt, which holds
     # when every utterance id starts with its speaker id.

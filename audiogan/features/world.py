@@ -44,6 +44,7 @@ from typing import Any
 import numpy as np
 
 from audiogan.errors import AudioError, AudioGanError, ConfigError, DataDirError
+from audiogan.paths import check_name, child_path
 
 # The shortest signal analysed: a few 5 ms frames are not enough for Harvest's F0 tracking to mean anything.
 MIN_SECONDS = 0.1
@@ -461,9 +462,10 @@ def write_feats(
 ) -> Path:
     """Write ``<feat_dir>/<utt>.npz`` for every utterance and the index ``scp`` (sorted, absolute paths)."""
     feat_dir = Path(feat_dir).resolve()
+    paths = {utt: child_path(feat_dir, utt, ".npz", "utterance id") for utt in feats}  # all, before writing
     lines = []
     for utt in sorted(feats):
-        path = save_utt_feats(feat_dir / f"{utt}.npz", feats[utt])
+        path = save_utt_feats(paths[utt], feats[utt])
         lines.append(f"{utt} {path}\n")
     _atomic_write_text(Path(scp), "".join(lines))
     return Path(scp)
@@ -687,6 +689,8 @@ def _cmd_extract(args: argparse.Namespace) -> int:
         scp = outdir / f"feats.{args.part}.scp"
     else:
         scp = datadir / FEATS_SCP
+    for utt in utts:  # before hours of analysis, not after
+        check_name(utt, f"{datadir}/wav.scp: utterance id")
     feats = extract_many({u: wavs[u] for u in utts}, cfg, jobs=args.jobs, progress=not args.no_progress)
     save_world_config(datadir / WORLD_JSON, cfg)
     write_feats(feats, outdir, scp)
@@ -724,12 +728,13 @@ def _cmd_stats(args: argparse.Namespace) -> int:
         )
     speakers = sorted(set(utt2spk.values())) if not args.spk else list(args.spk)
     outdir = Path(args.outdir) if args.outdir else datadir / "stats"
+    targets = {spk: child_path(outdir, spk, ".json", "speaker id") for spk in speakers}
     for spk in speakers:
         utts = [u for u in index if utt2spk.get(u) == spk]
         if not utts:
             raise DataDirError(f"{datadir}: speaker '{spk}' has no utterances in feats.scp")
         stats = compute_stats(load_utt_feats(index[u]) for u in utts)
-        path = stats.save(outdir / f"{spk}.json")
+        path = stats.save(targets[spk])
         f0_mean = math.exp(stats.logf0_mean)
         print(
             f"{spk}: {len(utts)} utterances, {stats.n_voiced}/{stats.n_frames} voiced frames, "

@@ -35,6 +35,7 @@ from audiogan.errors import ConfigError
 from audiogan.features import world
 from audiogan.models.cyclegan_vc2 import Generator2to1to2D, PatchDiscriminator
 from audiogan.nn.losses import get_gan_loss
+from audiogan.paths import check_name, child_path
 from audiogan.train.task import AdversarialTask, base_config, index_and_rng
 
 SHORT_POLICIES = ("pad", "skip")
@@ -298,7 +299,8 @@ class CycleGANVC2Task(AdversarialTask):
                     utt2spk = world.read_scp(datadir / "utt2spk") if (datadir / "utt2spk").is_file() else {}
                     for utt in sorted(wavs)[: d["dev_max_utts"]]:
                         x = load_mono(wavs[utt], wcfg.sample_rate)
-                        entries.append((_sentence_id(utt, utt2spk.get(utt)), x, utt2spk.get(utt)))
+                        sid = check_name(_sentence_id(utt, utt2spk.get(utt)), f"{datadir}: utterance id")
+                        entries.append((sid, x, utt2spk.get(utt)))
                 self._dev[key.upper()] = entries
         return self._dev
 
@@ -324,7 +326,8 @@ class CycleGANVC2Task(AdversarialTask):
             scores = []
             for sid, x, _ in dev[src]:
                 y = conv.convert(x)
-                audio.save(step_dir / direction / f"{sid}.wav", y, wcfg.sample_rate)
+                audio.save(child_path(step_dir / direction, sid, ".wav", "dev utterance id"), y,
+                           wcfg.sample_rate)
                 if sid in refs:
                     scores.append(_mcd_and_f0(y, refs[sid], wcfg))
             if scores:

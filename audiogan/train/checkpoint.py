@@ -2,11 +2,17 @@
 
 A checkpoint holds only tensors and plain containers so it loads with ``torch.load(weights_only=True)``:
 ``{"format", "version", "task", "step", "config", "networks", "ema", "optimizers", "schedulers",
-"scaler", "rng", "extra", "best"}``. Inference needs nothing but this file.
+"scaler", "rng", "extra", "best", "sha256"}``. Inference needs nothing but this file.
+
+Integrity: ``sha256`` is a digest of everything else in the state (every tensor's bytes, dtype and shape and
+every plain value, by key path), written with it and checked by :func:`load`, so a file corrupted on disk
+or in a copy (flipped bytes inside tensor data, which unpickling alone would not notice) is refused.
+Files without a digest (older ones) still load.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -26,8 +32,36 @@ FORMAT = "audiogan-checkpoint-v1"
 _NAME = re.compile(r"^checkpoint-(\d+)\.pt$")
 
 
+def state_digest(state: dict[str, Any]) -> str:
+    """SHA-256 (hex) of a checkpoint state without its ``sha256`` entry: tensors by bytes, dtype and shape,
+    other values by ``repr``, each under its key path (dict keys in sorted order)."""
+    h = hashlib.sha256()
+
+    def walk(obj: Any, key: str) -> None:
+        if isinstance(obj, torch.Tensor):
+            t = obj.detach().cpu().contiguous()
+            h.update(f"{key}:{t.dtype}:{tuple(t.shape)};".encode())
+            if t.numel():
+                h.update(t.reshape(-1).view(torch.uint8).numpy())
+        elif isinstance(obj, dict):
+            for k in sorted(obj, key=str):
+                if not (key == "" and k == "sha256"):
+                    walk(obj[k], f"{key}/{k}")
+        elif isinstance(obj, (list, tuple)):
+            h.update(f"{key}:{type(obj).__name__}{len(obj)};".encode())
+            for i, v in enumerate(obj):
+                walk(v, f"{key}[{i}]")
+        else:
+            h.update(f"{key}={obj!r};".encode())
+
+    walk(state, "")
+    return h.hexdigest()
+
+
 def save_atomic(state: dict[str, Any], path: str | os.PathLike) -> Path:
-    """torch.save to a temporary file in the same folder, fsync, then rename over ``path``."""
+    """torch.save (with the state's :func:`state_digest` added as ``sha256``) to a temporary file in the same
+    folder, fsync, then rename over ``path``."""
+    state = {**state, "sha256": state_digest(state)}
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -64,6 +98,8 @@ def load(path: str | os.PathLike, mmap: bool = False) -> dict[str, Any]:
         raise CheckpointError(f"{path}: not a readable checkpoint ({first})") from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise CheckpointError(f"{path}: not an audiogan checkpoint")
+    if "sha256" in state and state_digest(state) != state["sha256"]:
+        raise CheckpointError(f"{path}: corrupt checkpoint (its SHA-256 checksum does not match the data)")
     return state
 
 
@@ -104,7 +140,9 @@ def copy_as(path: Path, target: Path) -> Path:
 
 
 def load_latest(outdir: str | os.PathLike) -> dict[str, Any] | None:
-    """The newest readable checkpoint of an experiment, or None. Corrupt ones are reported and skipped."""
+    """The newest readable checkpoint of an experiment, or None when it has none. Corrupt ones are reported
+    and skipped; when there are checkpoints but none is readable, that is an error (starting afresh would
+    let rotation delete the new checkpoints and keep the corrupt ones)."""
     d = checkpoint_dir(outdir)
     candidates = list_checkpoints(outdir)
     pointer = d / "latest"
@@ -117,6 +155,11 @@ def load_latest(outdir: str | os.PathLike) -> dict[str, Any] | None:
             return load(path)
         except CheckpointError as e:
             print(f"audiogan: warning: {e}; falling back to an earlier checkpoint", file=sys.stderr)
+    if candidates:
+        raise CheckpointError(
+            f"{d}: none of its {len(candidates)} checkpoint(s) is readable; move them away to start afresh, "
+            "or train into a new --outdir"
+        )
     return None
 
 

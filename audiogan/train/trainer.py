@@ -412,6 +412,44 @@ class Trainer:
     # -- the loop -----------------------------------------------------------------------------------
     def fit(self) -> dict[str, Any]:
         self._setup()
+        with self._exclusive():
+            return self._fit()
+
+    @contextlib.contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """Hold ``<outdir>/.lock`` (an advisory flock) for the run: a second training into the same folder
+        stops with an error instead of interleaving logs and checkpoints. The OS drops the lock when the
+        process dies, so a crashed run never blocks the next one."""
+        if not self.main:
+            yield
+            return
+        import fcntl
+        import os
+
+        self.outdir.mkdir(parents=True, exist_ok=True)
+        path = self.outdir / ".lock"
+        with open(path, "a+") as f:
+            try:
+                fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                f.seek(0)
+                holder = f.read().strip() or "?"
+                raise ConfigError(
+                    f"{self.outdir}: another training (pid {holder}) is running into this folder; "
+                    "wait for it or use another --outdir"
+                ) from None
+            f.seek(0)
+            f.truncate()
+            f.write(f"{os.getpid()}\n")
+            f.flush()
+            try:
+                yield
+            finally:
+                f.seek(0)
+                f.truncate()
+                fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+
+    def _fit(self) -> dict[str, Any]:
         self._check_config()
         cfg, max_steps = self.cfg, self.cfg["max_steps"]
         log_path = self.outdir / "train_log.jsonl"

@@ -110,12 +110,46 @@ def test_corrupt_latest_checkpoint_falls_back(tmp_path, capsys):
     assert "checkpoint-10.pt" in err and "falling back" in err
 
 
-def test_no_readable_checkpoint_starts_fresh(tmp_path):
+def test_no_readable_checkpoint_is_an_error_not_a_fresh_start(tmp_path):
     (tmp_path / "checkpoints").mkdir()
     (tmp_path / "checkpoints" / "checkpoint-3.pt").write_text("not a checkpoint")
     trainer = Trainer(make_task(), tmp_path)
-    trainer._setup()
-    assert trainer.step == 0
+    with pytest.raises(CheckpointError, match="none of its 1 checkpoint"):
+        trainer._setup()
+    assert (tmp_path / "checkpoints" / "checkpoint-3.pt").is_file()  # left for the user to look at
+
+
+def test_flipped_bytes_inside_tensor_data_are_refused(tmp_path):
+    fit(tmp_path, "trainer.max_steps=2", "trainer.save_interval=2")
+    path = tmp_path / "checkpoints" / "checkpoint-2.pt"
+    assert ckpt.load(path)["sha256"] == ckpt.state_digest(ckpt.load(path))
+    data = bytearray(path.read_bytes())
+    state = torch.load(path, weights_only=True)
+    weight = state["networks"]["generator"][next(iter(state["networks"]["generator"]))]
+    raw = weight.reshape(-1).view(torch.uint8).numpy().tobytes()
+    at = bytes(data).find(raw[:64])  # the first generator tensor's bytes, stored as they are in the zip
+    assert at > 0
+    for i in range(at, at + 64):
+        data[i] ^= 0xFF
+    path.write_bytes(bytes(data))
+    torch.load(path, weights_only=True)  # unpickling alone does not notice
+    with pytest.raises(CheckpointError, match="SHA-256 checksum does not match the data"):
+        ckpt.load(path)
+
+
+def test_second_training_into_the_same_folder_is_refused(tmp_path):
+    import fcntl
+
+    tmp_path.mkdir(exist_ok=True)
+    with open(tmp_path / ".lock", "a+") as held:  # what a running training holds
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        held.write("4242\n")
+        held.flush()
+        with pytest.raises(ConfigError, match=r"another training \(pid 4242\) is running"):
+            fit(tmp_path, "trainer.max_steps=2")
+        assert not (tmp_path / "config.yaml").exists()
+    fit(tmp_path, "trainer.max_steps=2")  # once the lock is free, training runs
+    assert (tmp_path / "checkpoints" / "checkpoint-2.pt").is_file()
 
 
 # -- checkpoint contents ---------------------------------------------------------------------------
