@@ -1,7 +1,7 @@
 """Pictures of audio: log-mel spectrograms side by side or stacked, written as PNG (matplotlib's Agg).
 
-Used by ``audiogan denoise --plot`` (before/after) and the experiment reports. Files are written
-atomically with the permissions a plain ``open()`` would give.
+Used by ``audiogan denoise --plot`` / ``audiogan convert --plot`` (before/after) and the experiment
+reports. Files are written atomically with the permissions a plain ``open()`` would give.
 """
 
 from __future__ import annotations
@@ -76,3 +76,22 @@ def save_spectrograms(
         plt.close(fig)
         tmp.unlink(missing_ok=True)
     return path
+
+
+PLOT_MAX_SECONDS = 60.0  # longer files: the picture shows their first minute
+
+
+def plot_before_after(src: str | os.PathLike, dst: str | os.PathLike, what: str = "output") -> Path:
+    """``<dst>.png`` beside an output: log-mel spectrograms of the input (top) and the output (bottom, titled
+    ``what``: e.g. "enhanced", "converted"). Each file is shown at its own rate."""
+    from audiogan.audio import info, load
+    from audiogan.errors import AudioGanError
+
+    src, dst = Path(src), Path(dst)
+    rates = [info(src).sample_rate, info(dst).sample_rate]
+    before, _ = load(src, mono=True, frames=int(PLOT_MAX_SECONDS * rates[0]))
+    after, _ = load(dst, mono=True, frames=int(PLOT_MAX_SECONDS * rates[1]))
+    png = dst.with_name(dst.name + ".png")
+    if png.resolve() == src.resolve():
+        raise AudioGanError(f"{png}: the picture would overwrite an input")
+    return save_spectrograms([before[0], after[0]], rates, png, [f"input: {src.name}", f"{what}: {dst.name}"])

@@ -111,10 +111,10 @@ def run(args: argparse.Namespace) -> int:
         what = args.model or "the built-in model"
     results = denoise_files(enhancer, jobs, progress=not args.quiet)
     if args.plot:
-        from audiogan.inference.denoise import plot_before_after
+        from audiogan.plots import plot_before_after
 
         for r in results:
-            r["plot"] = str(plot_before_after(r["input"], r["output"]))
+            r["plot"] = str(plot_before_after(r["input"], r["output"], "enhanced"))
     scaled = [r for r in results if r["gain"] < 1.0]
     seconds = sum(r["seconds"] for r in results)
     print(

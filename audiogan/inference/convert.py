@@ -44,6 +44,7 @@ class VoiceConverter:
     src: world.SpeakerStats
     tgt: world.SpeakerStats
     device: torch.device = torch.device("cpu")
+    speakers: tuple[str, str] = ("A", "B")  # (source, target) names from training, for messages
 
     @classmethod
     def from_checkpoint(cls, path: str | os.PathLike, direction: str = "A2B",
@@ -63,7 +64,9 @@ class VoiceConverter:
         except (KeyError, TypeError, AudioGanError) as e:
             raise CheckpointError(f"{bundle.path}: holds no usable speaker statistics ({e})") from None
         dev = torch.device(device)
-        return cls(bundle.networks[net].to(dev).eval(), wcfg, s, t, dev)
+        names = extra.get("speakers") or {}
+        speakers = (str(names.get(src, src)), str(names.get(tgt, tgt)))
+        return cls(bundle.networks[net].to(dev).eval(), wcfg, s, t, dev, speakers)
 
     @property
     def sample_rate(self) -> int:

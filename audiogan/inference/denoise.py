@@ -563,23 +563,3 @@ def denoise_files(enhancer: Enhancer, jobs: Sequence[Job], *, progress: bool = T
         sec_bar.close()
         files_bar.close()
     return results
-
-
-PLOT_MAX_SECONDS = 60.0  # longer files: the picture shows their first minute
-
-
-def plot_before_after(src: str | os.PathLike, dst: str | os.PathLike) -> Path:
-    """``<dst>.png`` beside the output: log-mel spectrograms of the input (top) and the output (bottom)."""
-    from audiogan.audio import load
-    from audiogan.plots import save_spectrograms
-
-    src, dst = Path(src), Path(dst)
-    sr = info(src).sample_rate
-    frames = int(PLOT_MAX_SECONDS * sr)
-    before, _ = load(src, mono=True, frames=frames)
-    after, _ = load(dst, mono=True, frames=frames)
-    png = dst.with_name(dst.name + ".png")
-    if png.resolve() == src.resolve():
-        raise AudioGanError(f"{png}: the picture would overwrite an input")
-    return save_spectrograms([before[0], after[0]], sr, png,
-                             [f"input: {src.name}", f"enhanced: {dst.name}"])

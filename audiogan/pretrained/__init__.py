@@ -45,11 +45,20 @@ BUILTINS: dict[str, Builtin] = {
             "speech enhancement (any rate; trained on wideband and telephone-band speech): a half-width "
             "SEGAN+ trained 4,000 steps (80 min) on 2 CPU cores by egs/mini/segan",
         ),
+        Builtin(
+            "cyclegan-vc2-sf1-tm1",
+            "cyclegan_vc2",
+            "cyclegan_vc2_sf1_tm1.pt",
+            "voice conversion between VCC2016 speakers SF1 (female, A) and TM1 (male, B): --direction A2B "
+            "female -> male, B2A male -> female; a quarter-width CycleGAN-VC2 trained 8,000 steps on 2 CPU "
+            "cores by egs/vcc2016/cyclegan_vc2",
+        ),
     )
     if (HERE / b.file).is_file()
 }
 
-DEFAULTS = {"segan": "segan-mini-cpu"}  # task -> the built-in its command uses without -m
+# task -> the built-in its command uses without -m
+DEFAULTS = {"segan": "segan-mini-cpu", "cyclegan_vc2": "cyclegan-vc2-sf1-tm1"}
 PREFIX = "builtin:"
 
 

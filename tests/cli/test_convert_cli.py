@@ -158,3 +158,13 @@ def test_wrong_checkpoints_exit_2(tmp_path, capsys) -> None:
     junk.write_bytes(b"garbage")
     assert convert(junk, src, "-o", tmp_path / "o") == 2
     assert "not a readable checkpoint" in capsys.readouterr().err
+
+
+def test_plot_writes_before_after_spectrograms_and_names_the_speakers(checkpoint, tmp_path, capsys) -> None:
+    src = tmp_path / "voice.wav"
+    sf.write(src, vibrato_voice(100.0, 0.6), SR)
+    assert convert(checkpoint, src, "-o", tmp_path / "out", "--plot") == 0
+    png = tmp_path / "out" / "voice.wav.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    err = capsys.readouterr().err
+    assert "(A -> B)" in err and str(png) in err

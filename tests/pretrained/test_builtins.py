@@ -19,8 +19,9 @@ EXAMPLE = ROOT / "examples" / "tap_5db.wav"
 MAX_BYTES = 25 * 1024 * 1024
 
 
-def test_the_default_denoiser_ships():
+def test_the_default_denoiser_and_converter_ship():
     assert DEFAULTS["segan"] in BUILTINS, "the built-in denoiser is missing from audiogan/pretrained/"
+    assert DEFAULTS["cyclegan_vc2"] in BUILTINS, "the built-in converter is missing from audiogan/pretrained/"
 
 
 @pytest.mark.parametrize("name", sorted(BUILTINS))
@@ -85,5 +86,47 @@ def test_resolve_model_names():
 
     with pytest.raises(AudioGanError, match="is a segan model, not wavegan"):
         resolve_model(f"builtin:{DEFAULTS['segan']}", "wavegan")
-    with pytest.raises(AudioGanError, match="no built-in cyclegan_vc2 model"):
-        resolve_model(None, "cyclegan_vc2")
+    assert resolve_model(None, "cyclegan_vc2") == BUILTINS[DEFAULTS["cyclegan_vc2"]].path
+    with pytest.raises(AudioGanError, match="no built-in toy model"):
+        resolve_model(None, "toy")
+
+
+def _voice(f0: float, seconds: float, sr: int = 16000) -> np.ndarray:
+    """A synthetic vowel: harmonics of an F0 with a 5 Hz vibrato under two formant-like bumps."""
+    t = np.arange(int(seconds * sr)) / sr
+    f = f0 * (1 + 0.04 * np.sin(2 * np.pi * 5.0 * t))
+    phase = 2 * np.pi * np.cumsum(f) / sr
+    x = np.zeros_like(t)
+    for k in range(1, int(7000 / f0)):
+        fk = k * f0
+        x += (np.exp(-0.5 * ((fk - 800) / 200) ** 2) + 0.5 * np.exp(-0.5 * ((fk - 2500) / 300) ** 2)
+              + 0.05) * np.sin(k * phase) / np.sqrt(k)
+    x *= np.minimum(1.0, 10 * t) * np.minimum(1.0, 10 * (seconds - t))
+    return (0.3 * x / np.abs(x).max()).astype(np.float32)
+
+
+def _median_f0(x: np.ndarray, sr: int) -> float:
+    import pyworld
+
+    f0, t = pyworld.dio(x.astype(np.float64), sr, f0_floor=60.0, f0_ceil=500.0)
+    f0 = pyworld.stonemask(x.astype(np.float64), f0, t, sr)
+    return float(np.median(f0[f0 > 0]))
+
+
+def test_default_converter_turns_a_female_voice_male(tmp_path, capsys):
+    src = tmp_path / "female.wav"
+    sf.write(src, _voice(220.0, 1.5), 16000)
+    out = tmp_path / "out"
+    assert main(["convert", "--direction", "A2B", str(src), "-o", str(out), "--no-progress"]) == 0
+    assert "(SF1 -> TM1)" in capsys.readouterr().err
+    y, sr = sf.read(out / "female.wav")
+    assert sr == 16000 and y.shape == (24000,) and np.isfinite(y).all() and np.abs(y).max() > 0.01
+    ratio = _median_f0(y, sr) / 220.0  # SF1's F0 geometric mean is 219 Hz, TM1's 121 Hz
+    assert 0.45 < ratio < 0.7, f"converted F0 is {ratio:.2f} x the input's"
+
+
+def test_models_lists_the_converter_with_its_speakers(capsys):
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    assert f"builtin:{DEFAULTS['cyclegan_vc2']}" in out and "default for `audiogan convert`" in out
+    assert "SF1 (female, A)" in out and "TM1 (male, B)" in out

@@ -4,15 +4,17 @@
 #   bash run.sh                                        # paper config on $AUDIOGAN_DATA/vcc2016 (30 utts/speaker)
 #   bash run.sh --db_root /data/vcc2016                # a full copy: official layout or one folder per speaker
 #   bash run.sh --src SM1 --tgt TF1                    # another pair
+#   bash run.sh --conf conf/cyclegan_vc2.cpu.yaml      # the 2-CPU-hour budget run (the built-in model)
 #   bash run.sh --conf conf/cyclegan_vc2.debug.yaml    # tiny model, few utterances: the CI smoke test
 #   bash run.sh --stage 3 --stop-stage 4               # re-run conversion and scoring only
 #
 # Stages: -1 download (only when db_root holds no VCC2016 data), 0 data dirs, 1 WORLD features + speaker
-# statistics, 2 training, 3 conversion of the test sets, 4 scoring -> <expdir>/RESULTS.md.
+# statistics, 2 training, 3 conversion of the test sets, 4 scoring -> <expdir>/RESULTS.md, 5 export of an
+# inference-only copy (what ships as a built-in model).
 set -euo pipefail
 
 stage=-1
-stop_stage=4
+stop_stage=5
 conf=conf/cyclegan_vc2.yaml
 db_root=             # default: $AUDIOGAN_DATA when it has manifest.tsv, else $download_dir
 download_dir=downloads/vcc2016
@@ -125,17 +127,21 @@ fi
 
 if [ "$stage" -le 4 ] && [ "$stop_stage" -ge 4 ]; then
   echo "stage 4: scoring (MCD, F0) of converted and unconverted test speech -> $expdir/RESULTS.md"
-  labels=()
   for pair in "$src:$tgt" "$tgt:$src"; do
     a="${pair%%:*}"
     b="${pair##*:}"
     out="$expdir/convert/test_${a}_to_${b}"
     steps/score.sh --cmd "$score_cmd" conversion "$out" --ref "$data/test_${a}_ref" --est "$out" \
       --src "$data/test_$a" --f0-method "$f0_method" --jobs "$nj" --csv "$out/scores.csv" --no-progress
-    labels+=("$a -> $b (source.*: unconverted $a speech vs. $b)=$out/scores_conversion.json")
   done
-  steps/make_results.sh --title "CycleGAN-VC2 on VCC2016, $src <-> $tgt" \
-    --note "config: $conf; data: $db_root; $(wc -l < "$data/train_$src/wav.scp")+$(wc -l < "$data/train_$tgt/wav.scp") training utterances (non_parallel=$non_parallel); F0: $f0_method; MCD: 24 mel-cepstra, DTW" \
-    "$expdir/RESULTS.md" "${labels[@]}"
+  local/results.py "$expdir" "$conf" "$src" "$tgt" \
+    --note "data: $db_root; $(wc -l < "$data/train_$src/wav.scp")+$(wc -l < "$data/train_$tgt/wav.scp") training utterances (non_parallel=$non_parallel); F0: $f0_method" \
+    > "$expdir/RESULTS.md.tmp"
+  mv "$expdir/RESULTS.md.tmp" "$expdir/RESULTS.md"
   cat "$expdir/RESULTS.md"
+fi
+
+if [ "$stage" -le 5 ] && [ "$stop_stage" -ge 5 ]; then
+  echo "stage 5: inference-only fp16 copy (both generators, speaker statistics) -> $expdir/export/$tag.pt"
+  audiogan export "$expdir" "$expdir/export/$tag.pt" --force
 fi

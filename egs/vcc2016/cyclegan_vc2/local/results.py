@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""RESULTS.md of a CycleGAN-VC2 experiment: both directions, converted against the unconverted baseline.
+
+Usage: results.py EXPDIR CONF SRC TGT [--note TEXT] > RESULTS.md
+
+Reads the summaries `audiogan score conversion --json` left at
+EXPDIR/convert/test_<SRC>_to_<TGT>/scores_conversion.json and the reverse (stage 4), the experiment's
+train_log.jsonl (steps, wall time) and best.json. Ends with the check of the quality target: in both
+directions the MCD at least 1.5 dB below the unconverted source-vs-target MCD, and the F0 RMSE below a
+third of the unconverted one. The MCD check is made on both named MCD figures (all frames, speech frames).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import math
+import subprocess
+from pathlib import Path
+
+COLUMNS = [
+    ("mcd", "MCD all frames (dB)"),
+    ("mcd_speech", "MCD speech frames (dB)"),
+    ("f0_rmse", "F0 RMSE (Hz)"),
+    ("f0_rmse_cents", "F0 RMSE (cent)"),
+    ("f0_corr", "F0 corr"),
+    ("vuv_error", "V/UV error"),
+]
+MCD_GAIN_DB = 1.5
+F0_FRACTION = 1.0 / 3.0
+
+
+def fmt(v: float | None) -> str:
+    if v is None or not math.isfinite(v):
+        return "n/a"
+    return f"{v:.3f}" if abs(v) < 10 else f"{v:.1f}"
+
+
+def training_summary(expdir: Path) -> tuple[int, float]:
+    """(last step, wall seconds summed over every (re)start) from train_log.jsonl."""
+    step, total, last = 0, 0.0, 0.0
+    path = expdir / "train_log.jsonl"
+    if not path.is_file():
+        return 0, 0.0
+    for line in path.read_text().splitlines():
+        rec = json.loads(line)
+        if "elapsed_s" not in rec:
+            continue
+        if rec["elapsed_s"] < last:  # a resumed run restarts its clock
+            total += last
+        last = rec["elapsed_s"]
+        step = max(step, int(rec.get("step", 0)))
+    return step, total + last
+
+
+def commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("expdir", type=Path)
+    ap.add_argument("conf")
+    ap.add_argument("src")
+    ap.add_argument("tgt")
+    ap.add_argument("--note", default="")
+    args = ap.parse_args()
+    exp = args.expdir
+    step, seconds = training_summary(exp)
+    best = json.loads((exp / "best.json").read_text()) if (exp / "best.json").is_file() else {}
+    out = [f"# CycleGAN-VC2 on VCC2016, {args.src} <-> {args.tgt}", ""]
+    out += [f"- date: {datetime.date.today().isoformat()}, commit: {commit()}",
+            f"- command: `bash run.sh --conf {args.conf}` (stages 0-4)",
+            f"- training: {step} steps, {seconds / 3600:.2f} h of wall time on this machine"
+            + (f"; converted with `best.pt` (step {best.get('step')}, dev MCD {fmt(best.get('value'))} dB)"
+               if best else "")]
+    if args.note:
+        out.append(f"- {args.note}")
+    out += ["- scores: `audiogan score conversion` on the held-out test utterances (never trained on); the "
+            "`unconverted` row scores the source speaker's own recording of the sentence against the target "
+            "speaker's: the baseline. MCD convention: README, `audiogan score conversion`.", ""]
+    checks = []
+    for a, b in ((args.src, args.tgt), (args.tgt, args.src)):
+        path = exp / "convert" / f"test_{a}_to_{b}" / "scores_conversion.json"
+        res = json.loads(path.read_text())
+        src = res.get("source") or {}
+        out += [f"## {a} -> {b} ({res.get('n_files')} test utterances)", "",
+                "| system | " + " | ".join(label for _, label in COLUMNS) + " |",
+                "|---|" + "---:|" * len(COLUMNS)]
+        for name, row in ((f"unconverted {a}", src), ("converted", res)):
+            out.append(f"| {name} | " + " | ".join(fmt(row.get(k)) for k, _ in COLUMNS) + " |")
+        out.append("")
+        for key, label in (("mcd", "all frames"), ("mcd_speech", "speech frames")):
+            gain = src.get(key, math.nan) - res.get(key, math.nan)
+            checks.append((f"{a} -> {b}", f"MCD gain, {label} (dB) >= {MCD_GAIN_DB}", gain,
+                           gain >= MCD_GAIN_DB))
+        ratio = res.get("f0_rmse", math.nan) / src.get("f0_rmse", math.nan)
+        checks.append((f"{a} -> {b}", "F0 RMSE / unconverted < 1/3", ratio, ratio < F0_FRACTION))
+    out += ["## Quality target", "", "| direction | criterion | value | met |", "|---|---|---:|:---:|"]
+    out += [f"| {d} | {c} | {fmt(v)} | {'yes' if ok else '**no**'} |" for d, c, v, ok in checks]
+    met = all(ok for *_, ok in checks)
+    out += ["", "Target met in both directions." if met else "Target NOT met (see the rows marked **no**)."]
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
