@@ -11,6 +11,7 @@ import contextlib
 import copy
 import json
 import math
+import os
 import random
 import sys
 import time
@@ -28,6 +29,11 @@ from audiogan.errors import ConfigError
 from audiogan.train import checkpoint as ckpt
 from audiogan.train import distributed as dist
 from audiogan.train.task import AdversarialTask
+
+
+def _hms(seconds: float) -> str:
+    s = int(round(seconds))
+    return f"{s // 3600}h{s % 3600 // 60:02d}m" if s >= 3600 else f"{s // 60}m{s % 60:02d}s"
 
 
 @contextlib.contextmanager
@@ -254,6 +260,26 @@ class Trainer:
         set_rng_state(rngs[self.rank] if self.rank < len(rngs) else rngs[0])
         if self.main:
             print(f"audiogan: resuming {self.outdir} from step {self.step}", file=sys.stderr)
+            self._trim_log()
+
+    def _trim_log(self) -> None:
+        """Drop train_log.jsonl records past the resumed step: those steps run again and log again."""
+        path = self.outdir / "train_log.jsonl"
+        if not path.is_file():
+            return
+        lines = path.read_text().splitlines(keepends=True)
+        kept = []
+        for line in lines:
+            try:
+                if int(json.loads(line).get("step", 0)) > self.step:
+                    continue
+            except (ValueError, AttributeError):
+                pass  # keep what cannot be read; it is the user's file
+            kept.append(line)
+        if len(kept) != len(lines):
+            tmp = path.with_name(f".{path.name}.tmp")
+            tmp.write_text("".join(kept))
+            os.replace(tmp, path)
 
     def _loader(self) -> Iterator[Any]:
         dataset = self.task.train_dataset()
@@ -424,7 +450,6 @@ class Trainer:
             yield
             return
         import fcntl
-        import os
 
         self.outdir.mkdir(parents=True, exist_ok=True)
         path = self.outdir / ".lock"
@@ -469,7 +494,7 @@ class Trainer:
         self.task.writer, self.task.outdir = writer, self.outdir  # for sample dumps (rank 0 only)
         batches = self._loader()
         last: dict[str, float] = {}
-        t0 = time.time()
+        t0, start_step = time.time(), self.step
         try:
             while self.step < max_steps:
                 last = self.train_step(batches)
@@ -479,6 +504,8 @@ class Trainer:
                 if self.main and (self.step % cfg["log_interval"] == 0 or self.step == max_steps):
                     lrs = {f"lr_{g}": o.param_groups[0]["lr"] for g, o in self.optimizers.items()}
                     self._log(log_path, writer, {**last, **lrs, "elapsed_s": round(time.time() - t0, 3)})
+                    if bar is None or bar.disable:  # no live bar (not a terminal, or progress off): a line
+                        self._print_progress(last, max_steps, start_step, time.time() - t0)
                 evaluated = False
                 if cfg["eval_interval"] and self.step % cfg["eval_interval"] == 0:
                     evaluated = self._eval_and_track(log_path, writer)
@@ -497,6 +524,14 @@ class Trainer:
             if writer is not None:
                 writer.close()
         return last
+
+    def _print_progress(self, logs: dict[str, float], max_steps: int, start: int, elapsed: float) -> None:
+        done = self.step - start
+        rate = elapsed / max(done, 1)
+        eta = rate * (max_steps - self.step)
+        losses = " ".join(f"{k}={v:.3g}" for k, v in list(logs.items())[:4])
+        print(f"audiogan: {self.task.name} step {self.step}/{max_steps} {losses} ({rate:.2f} s/step, "
+              f"{_hms(eta)} left)", file=sys.stderr, flush=True)
 
     def _eval_and_track(self, log_path: Path, writer) -> bool:
         metrics = self.evaluate() if self.main else {}

@@ -88,6 +88,17 @@ def test_resume_in_a_new_process_gives_identical_weights(tmp_path):
         assert torch.equal(a[k], b[k]), k
 
 
+def test_resume_after_a_crash_does_not_repeat_log_lines(tmp_path):
+    fit(tmp_path, "trainer.max_steps=6", "trainer.save_interval=4", "trainer.log_interval=1")
+    for stale in ("checkpoint-6.pt",):  # as if it crashed after logging step 6 but before saving it
+        (tmp_path / "checkpoints" / stale).unlink()
+    (tmp_path / "checkpoints" / "latest").write_text("checkpoint-4.pt\n")
+    fit(tmp_path, "trainer.max_steps=6", "trainer.save_interval=4", "trainer.log_interval=1")
+    records = [json.loads(line) for line in (tmp_path / "train_log.jsonl").read_text().splitlines()]
+    steps = [r["step"] for r in records if "g_loss" in r]
+    assert steps == [1, 2, 3, 4, 5, 6]
+
+
 def test_rerunning_a_finished_experiment_does_nothing_more(tmp_path):
     fit(tmp_path, "trainer.max_steps=6", "trainer.save_interval=3")
     before = weights(tmp_path / "checkpoints" / "checkpoint-6.pt")
@@ -284,8 +295,10 @@ def test_optimizers_by_name(tmp_path, name):
     assert all(type(o) is expected for o in trainer.optimizers.values())
 
 
-def test_log_file_and_unknown_optimizer(tmp_path):
+def test_log_file_progress_lines_and_unknown_optimizer(tmp_path, capsys):
     fit(tmp_path, "trainer.max_steps=4", "trainer.log_interval=2")
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if " step " in ln]
+    assert len(lines) == 2 and lines[-1].startswith("audiogan: toy step 4/4 ") and "s/step" in lines[-1]
     records = [json.loads(line) for line in (tmp_path / "train_log.jsonl").read_text().splitlines()]
     steps = [r["step"] for r in records if "g_loss" in r]
     assert steps == [2, 4] and {"d_loss", "d_adv", "g_adv", "lr_generator"} <= set(records[0])
