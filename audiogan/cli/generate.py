@@ -12,6 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
+MAX_CLIPS = 10_000  # per run: all clips are held in memory (64 KB each at 16384 samples)
 
 def register(sub) -> None:
     p = sub.add_parser(
@@ -45,8 +46,13 @@ def run(args: argparse.Namespace) -> int:
         write_samples,
     )
 
-    if args.num < 1:
-        raise UsageError(f"-n must be at least 1, got {args.num}")
+    if not 1 <= args.num <= MAX_CLIPS:
+        raise UsageError(f"-n must be in 1..{MAX_CLIPS}, got {args.num}")
+    for name, seed in (("--seed", args.seed), ("--seed-to", args.seed_to)):
+        if seed is not None and not 0 <= seed < 2**32:
+            raise UsageError(f"{name} must be in 0..{2**32 - 1}, got {seed}")
+    if args.interpolate is not None and args.num * max(args.interpolate, 1) > MAX_CLIPS:
+        raise UsageError(f"-n x --interpolate is {args.num * args.interpolate} clips; at most {MAX_CLIPS}")
     if args.grid and not args.grid.lower().endswith(".png"):
         raise UsageError(f"--grid must name a .png file, got '{args.grid}'")
     generator, sample_rate, bundle = load_wavegan(args.model)

@@ -80,6 +80,41 @@ class ResumableSampler(Sampler):
         return 2**62
 
 
+# trainer.<key>: (lowest allowed value, what it means); checked before anything is built or written
+_TRAINER_MINIMUM = {
+    "max_steps": (1, "generator updates"),
+    "batch_size": (1, "examples per update"),
+    "n_critic": (1, "discriminator updates per generator update"),
+    "log_interval": (1, "steps between log lines"),
+    "save_interval": (1, "steps between checkpoints"),
+    "eval_interval": (0, "steps between evaluations, 0 = never"),
+    "keep_last": (0, "checkpoints kept, 0 = all"),
+    "num_workers": (0, "data-loader processes"),
+    "d_start_step": (0, "first step with discriminator updates"),
+    "ema_start_step": (0, "first step of the weight average"),
+}
+
+
+def check_trainer_config(config: dict[str, Any]) -> None:
+    """Value checks the schema's types cannot express; the first bad value is a ConfigError naming it."""
+    cfg = config["trainer"]
+    for key, (low, meaning) in _TRAINER_MINIMUM.items():
+        v = cfg[key]
+        if not isinstance(v, int) or isinstance(v, bool) or v < low:
+            raise ConfigError(f"trainer.{key} must be an integer >= {low} ({meaning}), got {v!r}")
+    if cfg["grad_clip"] is not None and not cfg["grad_clip"] > 0:
+        raise ConfigError(f"trainer.grad_clip must be positive or null, got {cfg['grad_clip']!r}")
+    if cfg["ema_decay"] is not None and not 0 < cfg["ema_decay"] < 1:
+        raise ConfigError(f"trainer.ema_decay must be in (0, 1) or null, got {cfg['ema_decay']!r}")
+    for group, o in config.get("optim", {}).items():
+        if not o["lr"] > 0:
+            raise ConfigError(f"optim.{group}.lr must be positive, got {o['lr']!r}")
+        if not o["eps"] > 0 or o["weight_decay"] < 0:
+            raise ConfigError(f"optim.{group}: eps must be positive and weight_decay >= 0")
+        if len(o["betas"]) != 2 or not all(0 <= b < 1 for b in o["betas"]):
+            raise ConfigError(f"optim.{group}.betas must be two numbers in [0, 1), got {o['betas']!r}")
+
+
 def build_optimizer(params, cfg: dict[str, Any]) -> torch.optim.Optimizer:
     name = cfg["name"].lower()
     if name == "adam":
@@ -176,6 +211,7 @@ class Trainer:
     def _setup(self) -> None:
         from audiogan.cli._common import resolve_device
 
+        check_trainer_config(self.config)
         device = resolve_device(self.cfg["device"])
         dist.init_from_env(device)
         self.device = torch.device(dist.local_device(device))

@@ -143,6 +143,11 @@ def test_bad_input_is_one_line_and_exit_2(exps, tmp_path, capsys):
     assert main(["generate", "-m", str(exps / "wg"), "--interpolate", "1", "-o", str(tmp_path / "x")]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and err.count("audiogan: error:") == 3
+    for bad_args in (["--seed", "-5"], ["-n", "100000000000"], ["-n", "500", "--interpolate", "50"]):
+        assert main(["generate", "-m", str(exps / "wg"), *bad_args, "-o", str(tmp_path / "x")]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("audiogan: error:") and err.count("\n") == 1, bad_args
+    assert not (tmp_path / "x").exists()
 
 
 def test_score_generation_json(exps, tmp_path, capsys):

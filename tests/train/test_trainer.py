@@ -295,6 +295,18 @@ def test_optimizers_by_name(tmp_path, name):
     assert all(type(o) is expected for o in trainer.optimizers.values())
 
 
+@pytest.mark.parametrize("override, named", [
+    ("trainer.batch_size=0", "trainer.batch_size"), ("trainer.save_interval=0", "trainer.save_interval"),
+    ("trainer.log_interval=0", "trainer.log_interval"), ("trainer.max_steps=-5", "trainer.max_steps"),
+    ("trainer.n_critic=0", "trainer.n_critic"), ("optim.generator.lr=-1", "optim.generator.lr"),
+    ("trainer.ema_decay=1.5", "trainer.ema_decay"), ("optim.discriminator.betas=[0.5,1.5]", "betas"),
+])
+def test_bad_trainer_values_are_config_errors_before_anything_is_written(tmp_path, override, named):
+    with pytest.raises(ConfigError, match=named.replace(".", r"\.")):
+        fit(tmp_path / "exp", override)
+    assert not (tmp_path / "exp").exists()
+
+
 def test_log_file_progress_lines_and_unknown_optimizer(tmp_path, capsys):
     fit(tmp_path, "trainer.max_steps=4", "trainer.log_interval=2")
     lines = [ln for ln in capsys.readouterr().err.splitlines() if " step " in ln]
