@@ -23,6 +23,7 @@ SUBCOMMANDS = {
     "prepare": "audiogan.cli.prepare",
     "models": "audiogan.cli.models",
     "export": "audiogan.cli.export",
+    "report": "audiogan.cli.report",
 }
 
 

@@ -15,7 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 stage=-1
-stop_stage=5
+stop_stage=6
 conf=conf/segan.yaml
 db_root=             # default: $AUDIOGAN_DATA (see db.sh)
 max_utts=0           # >0: keep N utterances per split (default 4 with a *.debug.yaml config)
@@ -128,4 +128,12 @@ fi
 if [ "$stage" -le 5 ] && [ "$stop_stage" -ge 5 ]; then
   echo "stage 5: inference-only fp16 copy -> $expdir/export/$tag.pt"
   audiogan export "$expdir" "$expdir/export/$tag.pt" --force
+fi
+
+if [ "$stage" -le 6 ] && [ "$stop_stage" -ge 6 ]; then
+  set0="${test_sets%% *}"
+  echo "stage 6: listening page for $data/$set0 -> $expdir/report/index.html"
+  audiogan report "$expdir" --title "SEGAN ($tag) on $data/$set0" --system "noisy=$data/$set0" \
+    --system "log-MMSE=$expdir/logmmse_$set0" --system "$tag=$expdir/enhanced_$set0" \
+    --system "clean=$data/$set0/spk1.scp" -n 8
 fi

@@ -11,7 +11,7 @@
 set -euo pipefail
 
 stage=-1
-stop_stage=4
+stop_stage=5
 conf=conf/wavegan.yaml
 clf_conf=conf/classifier.yaml
 db_root=             # extracted Speech Commands v0.02 (default: $SC09_ROOT, see db.sh)
@@ -114,4 +114,15 @@ if [ "$stage" -le 4 ] && [ "$stop_stage" -ge 4 ]; then
   python3 local/results.py "$expdir/scores.json" "$clfdir" "$expdir" "$conf" "$data" > "$expdir/RESULTS.md.tmp"
   mv "$expdir/RESULTS.md.tmp" "$expdir/RESULTS.md"
   cat "$expdir/RESULTS.md"
+fi
+
+if [ "$stage" -le 5 ] && [ "$stop_stage" -ge 5 ]; then
+  echo "stage 5: latent interpolations and the listening page -> $expdir/report/index.html"
+  rm -rf "$expdir/interpolations"
+  audiogan generate -m "$expdir" -n 4 --interpolate 8 --seed "$seed" -o "$expdir/interpolations" \
+    --grid "$expdir/interpolations/grid.png" --device "$device"
+  audiogan report "$expdir" --title "WaveGAN ($(basename "$conf" .yaml))" --unpaired -n 8 \
+    --system "real (test)=$data/test" --system "generated=$expdir/generated/wav" \
+    --image "generated samples=$expdir/generated/grid.png" \
+    --image "latent interpolations (4 paths, 8 steps each)=$expdir/interpolations/grid.png"
 fi

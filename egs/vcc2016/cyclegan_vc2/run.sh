@@ -10,11 +10,11 @@
 #
 # Stages: -1 download (only when db_root holds no VCC2016 data), 0 data dirs, 1 WORLD features + speaker
 # statistics, 2 training, 3 conversion of the test sets, 4 scoring -> <expdir>/RESULTS.md, 5 export of an
-# inference-only copy (what ships as a built-in model).
+# inference-only copy (what ships as a built-in model), 6 listening pages -> <expdir>/report/.
 set -euo pipefail
 
 stage=-1
-stop_stage=5
+stop_stage=6
 conf=conf/cyclegan_vc2.yaml
 db_root=             # default: $AUDIOGAN_DATA when it has manifest.tsv, else $download_dir
 download_dir=downloads/vcc2016
@@ -144,4 +144,16 @@ fi
 if [ "$stage" -le 5 ] && [ "$stop_stage" -ge 5 ]; then
   echo "stage 5: inference-only fp16 copy (both generators, speaker statistics) -> $expdir/export/$tag.pt"
   audiogan export "$expdir" "$expdir/export/$tag.pt" --force
+fi
+
+if [ "$stage" -le 6 ] && [ "$stop_stage" -ge 6 ]; then
+  echo "stage 6: listening page -> $expdir/report/index.html"
+  # one page per direction: source / converted / target, the same sentences side by side
+  for pair in "$src:$tgt" "$tgt:$src"; do
+    a="${pair%%:*}"
+    b="${pair##*:}"
+    audiogan report "$expdir" --title "CycleGAN-VC2 ($tag): $a -> $b" --system "source $a=$data/test_$a" \
+      --system "converted=$expdir/convert/test_${a}_to_${b}" --system "target $b=$data/test_${a}_ref" \
+      -n 5 -o "$expdir/report/${a}_to_${b}"
+  done
 fi
