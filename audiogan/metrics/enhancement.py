@@ -35,6 +35,10 @@ _NEEDS_PESQ = frozenset({"pesq", "csig", "cbak", "covl"})
 _COMPOSITE = frozenset({"csig", "cbak", "covl"})
 
 PESQ_MIN_SECONDS = 0.25  # the pesq package rejects shorter buffers
+# The pesq package crashes the process (SIGSEGV) on files of a few minutes, and P.862 is meant for
+# utterances of seconds: longer files are scored in equal consecutive segments of at most this length, and
+# their PESQ is the duration-weighted mean of the segments' scores.
+PESQ_MAX_SECONDS = 60.0
 _EPS = float(np.spacing(1))  # MATLAB's eps, as composite.m uses it
 _ALPHA = 0.95  # composite.m: LLR and WSS average the lowest 95 % of the frame values
 _SEGSNR_MIN, _SEGSNR_MAX = -10.0, 35.0
@@ -257,10 +261,9 @@ def si_sdr(ref: np.ndarray, est: np.ndarray) -> float:
 def pesq_score(ref: np.ndarray, est: np.ndarray, sample_rate: int) -> float:
     """PESQ MOS-LQO: wideband at 16 kHz, narrowband for 8 kHz references; NaN (with a warning) on failure.
 
-    ``ref, est: [T]`` at ``sample_rate``; rates other than 8/16 kHz are resampled to 16 kHz.
+    ``ref, est: [T]`` at ``sample_rate``; rates other than 8/16 kHz are resampled to 16 kHz. Signals longer
+    than :data:`PESQ_MAX_SECONDS` are scored in equal consecutive segments (duration-weighted mean).
     """
-    from pesq import PesqError, pesq
-
     r, e = _pair(ref, est)
     rate, mode = pesq_setup(sample_rate)
     r, e = _to_rate(r, sample_rate, rate), _to_rate(e, sample_rate, rate)
@@ -268,6 +271,31 @@ def pesq_score(ref: np.ndarray, est: np.ndarray, sample_rate: int) -> float:
         if not np.any(sig):  # the pesq package divides by zero (ValueError) on digital silence
             warnings.warn(f"PESQ: the {name} is silent; PESQ set to NaN", MetricWarning, stacklevel=2)
             return math.nan
+    limit = int(PESQ_MAX_SECONDS * rate)
+    if len(r) > limit:
+        n = math.ceil(len(r) / limit)
+        bounds = np.linspace(0, len(r), n + 1).astype(int)
+        scores, weights = [], []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", MetricWarning)  # a silent segment is left out, not a warning each
+            for a, b in zip(bounds[:-1], bounds[1:]):
+                v = _pesq_once(r[a:b], e[a:b], rate, mode)
+                if math.isfinite(v):
+                    scores.append(v)
+                    weights.append(b - a)
+        if not scores:
+            warnings.warn("PESQ failed on every segment; PESQ set to NaN", MetricWarning, stacklevel=2)
+            return math.nan
+        return float(np.average(scores, weights=weights))
+    return _pesq_once(r, e, rate, mode)
+
+
+def _pesq_once(r: np.ndarray, e: np.ndarray, rate: int, mode: str) -> float:
+    from pesq import PesqError, pesq
+
+    if not np.any(r) or not np.any(e):
+        warnings.warn("PESQ: a silent signal; PESQ set to NaN", MetricWarning, stacklevel=3)
+        return math.nan
     try:
         return float(pesq(rate, r, e, mode))
     except (PesqError, ValueError) as err:  # NoUtterancesError, BufferTooShortError, ...

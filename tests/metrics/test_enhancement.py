@@ -193,6 +193,17 @@ def test_pesq_failure_is_nan_with_warning(clean):
     assert math.isnan(s["pesq"]) and math.isnan(s["csig"]) and s["si_sdr"] <= 0.0
 
 
+def test_long_files_are_scored_in_segments(monkeypatch):
+    ref = np.concatenate([speechlike(seconds=2.0, seed=i) for i in range(3)])  # 6 s
+    est = add_noise(ref, 10.0)
+    whole = E.pesq_score(ref, est, 16000)
+    monkeypatch.setattr(E, "PESQ_MAX_SECONDS", 2.5)  # 6 s -> 3 segments of 2 s (the real limit is 60 s)
+    parts = [E.pesq_score(ref[a : a + 32000], est[a : a + 32000], 16000) for a in (0, 32000, 64000)]
+    segmented = E.pesq_score(ref, est, 16000)
+    assert segmented == pytest.approx(np.mean(parts), abs=1e-9)
+    assert abs(segmented - whole) < 0.3  # the same quality, measured piecewise
+
+
 def test_stoi_without_enough_speech_is_nan_with_warning():
     x = speechlike(seconds=0.6)[2400:7200]  # 0.3 s
     with pytest.warns(E.MetricWarning, match="STOI"):
