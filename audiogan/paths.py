@@ -32,3 +32,23 @@ def child_path(root: str | os.PathLike, name: str, suffix: str = "", what: str =
     if path.resolve().parent != root.resolve():  # e.g. a symlink named like the id pointing elsewhere
         raise DataDirError(f"{what} {name!r}: {path} would be written outside {root}")
     return path
+
+
+def check_writable(path: str | os.PathLike, what: str = "output") -> Path:
+    """Create ``path``'s folder and prove a file can be written there, before hours of work would be lost
+    to a read-only or missing location; an AudioGanError (one line, no errno text) otherwise."""
+    import tempfile
+
+    from audiogan.errors import AudioGanError
+
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=path.parent)
+    except OSError as e:
+        reason = {13: "permission denied", 30: "read-only file system", 28: "no space left"}.get(
+            e.errno or 0, (e.strerror or type(e).__name__).lower())
+        raise AudioGanError(f"{what} {path}: cannot write there ({reason})") from None
+    os.close(fd)
+    os.unlink(tmp)
+    return path

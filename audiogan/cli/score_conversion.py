@@ -48,7 +48,8 @@ def register(sub) -> None:
     p.add_argument("--src", help="unconverted source speech (same names) for baseline scores")
     p.add_argument(
         "--csv",
-        help="per-file CSV (default: EST.scores.csv beside EST; '-' prints it to stdout, 'none' writes none)",
+        help="per-file CSV (default: ./<EST name>.scores.csv in the current directory; '-' prints it "
+        "to stdout, 'none' writes none)",
     )
     p.add_argument("--json", action="store_true", help="print the means as one JSON object on the last line")
     p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
@@ -70,8 +71,10 @@ def register(sub) -> None:
 
 
 def _default_csv(est: Path) -> Path:
-    """``EST.scores.csv`` beside EST (folder ``conv/`` -> ``conv.scores.csv``), like `score enhancement`."""
-    return est.with_name(est.name + ".scores.csv") if est.is_dir() else est.with_suffix(".scores.csv")
+    """``./<EST name>.scores.csv`` in the current directory (folder ``conv/`` -> ``conv.scores.csv``), like
+    `score enhancement`: never inside a corpus being scored."""
+    est = Path(os.path.abspath(est))
+    return Path.cwd() / ((est.name + ".scores.csv") if est.is_dir() else (est.stem + ".scores.csv"))
 
 
 def _pairs(args: argparse.Namespace) -> list[tuple[str, Path, Path, Path | None]]:
@@ -180,6 +183,10 @@ def run(args: argparse.Namespace) -> int:
         raise AudioGanError(f"--csv {csv_path} is one of the input files; refusing to overwrite it")
     if csv_path is not None and csv_path.is_dir():
         raise AudioGanError(f"--csv {csv_path} is a folder; give a file name")
+    if csv_path is not None:
+        from audiogan.paths import check_writable
+
+        check_writable(csv_path, "--csv")  # before the scoring, not after
 
     job = settings_to_job(settings)
     work = [(k, str(r), str(e), str(s) if s else None, job) for k, r, e, s in pairs]

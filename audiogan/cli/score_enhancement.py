@@ -61,7 +61,8 @@ def register(sub) -> None:
                    "(default: all; dnsmos only when speechmos is installed)")
     p.add_argument("--no-dnsmos", action="store_true",
                    help="leave out the reference-free DNSMOS columns (faster)")
-    p.add_argument("--csv", metavar="FILE", help="per-file scores (default: EST.scores.csv beside EST)")
+    p.add_argument("--csv", metavar="FILE",
+                   help="per-file scores (default: ./<EST name>.scores.csv in the current directory)")
     p.add_argument("--jobs", "-j", type=positive_int, default=1, metavar="N",
                    help="worker processes (default 1)")
     p.add_argument("--allow-missing", action="store_true",
@@ -206,8 +207,9 @@ def _table(rows: dict[str, dict[str, float]], metrics: tuple[str, ...]) -> str:
 
 
 def _default_csv(est: str) -> Path:
+    """``./<EST name>.scores.csv`` in the current directory: never inside a corpus being scored."""
     p = Path(os.path.abspath(est))
-    return p.with_name(p.name + ".scores.csv") if p.is_dir() else p.with_suffix(".scores.csv")
+    return Path.cwd() / ((p.name + ".scores.csv") if p.is_dir() else (p.stem + ".scores.csv"))
 
 
 def _write_csv(path: Path, results: list[dict], metrics: tuple[str, ...], noisy: bool) -> None:
@@ -247,6 +249,7 @@ def run(args: argparse.Namespace) -> int:
     from audiogan.metrics._match import pair_inputs
     from audiogan.metrics.enhancement import METRICS, mean_scores
     from audiogan.metrics.quality import dnsmos_available, require_dnsmos
+    from audiogan.paths import check_writable
 
     metrics = tuple(m for m in args.metrics or METRICS if m != "dnsmos")
     want_dnsmos = not args.no_dnsmos and (args.metrics is None or "dnsmos" in args.metrics)
@@ -265,6 +268,7 @@ def run(args: argparse.Namespace) -> int:
         raise AudioGanError(f"--csv {csv_path} is one of the input files; refusing to overwrite it")
     if csv_path.is_dir():
         raise AudioGanError(f"--csv {csv_path} is a folder; give a file name")
+    check_writable(csv_path, "--csv")  # before the scoring, not after
 
     if args.metrics and "dnsmos" in args.metrics:
         require_dnsmos()  # asked for explicitly: an error, not a note, when it is missing

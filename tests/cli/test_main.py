@@ -18,7 +18,7 @@ from audiogan.cli import SUBCOMMANDS, main
 from audiogan.errors import AudioError, AudioGanError, CheckpointError, ConfigError, DataDirError
 
 ROOT = Path(__file__).resolve().parents[2]
-SUBCOMMAND_NAMES = ["train", "denoise", "convert", "generate", "score", "prepare", "models", "export"]
+SUBCOMMAND_NAMES = ["train", "denoise", "convert", "generate", "score", "prepare", "models", "export", "report"]
 
 
 def run_cli(*args: str, cwd: Path | None = None, code: str | None = None) -> subprocess.CompletedProcess:

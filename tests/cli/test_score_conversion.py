@@ -16,6 +16,13 @@ from audiogan.cli import main
 SR = 16000
 
 
+@pytest.fixture(autouse=True)
+def _work_in_tmp(tmp_path, monkeypatch):
+    """The default per-file CSV goes to the current directory: keep it out of the checkout."""
+    monkeypatch.chdir(tmp_path)
+
+
+
 def voiced(f0: float, dur: float = 0.4, formant: float = 700.0, seed: int = 0) -> np.ndarray:
     """Vowel-like harmonic signal ``[T]`` (3 Hz vibrato so F0 correlation is defined)."""
     t = np.arange(int(dur * SR)) / SR
@@ -56,7 +63,8 @@ def _run(capsys, *args: str) -> tuple[int, str, str]:
     return rc, out.out, out.err
 
 
-def test_folders_with_baseline_json_and_default_csv(dirs, capsys):
+def test_folders_with_baseline_json_and_default_csv(dirs, capsys, monkeypatch):
+    monkeypatch.chdir(dirs)
     rc, out, _ = _run(
         capsys, "--ref", str(dirs / "ref"), "--est", str(dirs / "est"), "--src", str(dirs / "src"), "--json"
     )

@@ -14,6 +14,13 @@ from scipy.signal import lfilter
 from audiogan.cli import main
 
 
+@pytest.fixture(autouse=True)
+def _work_in_tmp(tmp_path, monkeypatch):
+    """The default per-file CSV goes to the current directory: keep it out of the checkout."""
+    monkeypatch.chdir(tmp_path)
+
+
+
 def speechlike(sr: int = 16000, seconds: float = 1.5, seed: int = 0) -> np.ndarray:
     """Voiced, formant-filtered, syllable-gated tone complex with a faint noise floor."""
     rng = np.random.default_rng(seed)
@@ -76,15 +83,19 @@ def test_folders_with_noisy_json_table_and_csv(corpus, tmp_path, capsys):
     assert "noisy_pesq" in rows[0]
 
 
-def test_default_csv_beside_est_and_metric_subset(corpus, tmp_path, capsys):
+def test_default_csv_in_the_current_directory_and_metric_subset(corpus, tmp_path, capsys, monkeypatch):
     est = tmp_path / "enhanced"
     est.mkdir()
     for f in (corpus / "enh").iterdir():
         (est / f.name).write_bytes(f.read_bytes())
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
     code, out, err = run_cli(["--ref", corpus / "clean", "--est", est, "--metrics", "si_sdr,pesq"], capsys)
     assert code == 0, err
     assert out.splitlines()[1].split() == ["PESQ", "SI-SDR"]  # canonical order
-    header = next(csv.reader((tmp_path / "enhanced.scores.csv").read_text().splitlines()))
+    assert not (tmp_path / "enhanced.scores.csv").exists()  # nothing written beside the inputs
+    header = next(csv.reader((work / "enhanced.scores.csv").read_text().splitlines()))
     assert header == ["key", "ref", "est", "sample_rate", "pesq_mode", "pesq", "si_sdr"]
     assert "{" not in out  # no --json
 
@@ -143,6 +154,15 @@ def test_bad_audio_is_one_line_error(corpus, tmp_path, capsys, bad):
     assert code == 2
     assert err.count("\n") == 1 and err.startswith("audiogan: error: ") and "utt1.wav" in err
     assert not (tmp_path / "enh.scores.csv").exists()
+
+
+def test_unwritable_csv_location_fails_before_scoring(corpus, tmp_path, capsys):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    code, _, err = run_cli(["--ref", corpus / "clean", "--est", corpus / "enh", "--csv", blocker / "s.csv"],
+                           capsys)
+    assert code == 2 and err.startswith("audiogan: error: --csv") and "cannot write there" in err
+    assert "[Errno" not in err and "scoring" not in err
 
 
 def test_stereo_other_rate_and_length_give_notes(corpus, tmp_path, capsys):
