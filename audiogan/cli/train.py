@@ -21,7 +21,7 @@ def register(sub) -> None:
         "model", choices=sorted(TASKS), metavar="MODEL", help=f"one of: {', '.join(sorted(TASKS))}"
     )
     p.add_argument("--config", "-c", help="YAML config (defaults of MODEL when omitted)")
-    p.add_argument("--outdir", "-o", required=True, help="experiment dir: config, checkpoints, logs")
+    p.add_argument("--outdir", "-o", help="experiment dir: config, checkpoints, logs (required to train)")
     p.add_argument("overrides", nargs="*", metavar="section.key=value", help="config overrides")
     p.add_argument("--print-config", action="store_true", help="print the resolved config and exit")
     p.set_defaults(func=run)
@@ -39,6 +39,10 @@ def run(args: argparse.Namespace) -> int:
     if args.print_config:
         print(dump_yaml(config), end="")
         return 0
+    if not args.outdir:
+        from audiogan.cli import UsageError
+
+        raise UsageError("--outdir is required to train (only --print-config works without it)")
     try:
         Trainer(task_cls(config), args.outdir).fit()
     except BaseException:

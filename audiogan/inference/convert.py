@@ -144,8 +144,11 @@ def convert_files(converter: VoiceConverter, inputs: Sequence[str | os.PathLike]
     from tqdm import tqdm
 
     pairs = plan_outputs(inputs, outdir)
-    for f, _ in pairs:
-        audio.info(f)
+    for f, _ in pairs:  # every file checked before the first is written: a bad one never stops a batch
+        meta = audio.info(f)
+        if meta.frames < world.MIN_SECONDS * meta.sample_rate:
+            raise AudioGanError(f"{f}: too short to convert ({meta.frames / meta.sample_rate:.3f} s; "
+                                f"WORLD analysis needs {world.MIN_SECONDS} s)")
     written = []
     for f, out in tqdm(pairs, desc="convert", unit="file", disable=not progress or None, file=sys.stderr):
         x = load_mono(f, converter.sample_rate)

@@ -135,6 +135,18 @@ def test_too_short_and_nan_inputs(checkpoint, tmp_path, capsys) -> None:
     assert "NaN" in capsys.readouterr().err
 
 
+def test_a_too_short_file_in_a_folder_stops_the_batch_before_any_output(checkpoint, tmp_path, capsys) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(3):
+        sf.write(folder / f"a{i}.wav", vibrato_voice(100.0, 0.5, seed=i), SR)
+    sf.write(folder / "b_tiny.wav", vibrato_voice(100.0, 0.05), SR)
+    assert convert(checkpoint, folder, "-o", tmp_path / "out") == 2
+    err = capsys.readouterr().err
+    assert "b_tiny.wav" in err and "too short" in err and err.count("\n") == 1
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
+
+
 def test_never_overwrites_an_input(checkpoint, tmp_path, capsys) -> None:
     src = tmp_path / "voice.wav"
     sf.write(src, vibrato_voice(100.0, 0.5), SR)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -18,7 +17,8 @@ from audiogan.cli import SUBCOMMANDS, main
 from audiogan.errors import AudioError, AudioGanError, CheckpointError, ConfigError, DataDirError
 
 ROOT = Path(__file__).resolve().parents[2]
-SUBCOMMAND_NAMES = ["train", "denoise", "convert", "generate", "score", "prepare", "models", "export", "report"]
+SUBCOMMAND_NAMES = ["train", "denoise", "convert", "generate", "score", "prepare", "models", "export",
+                    "report"]
 
 
 def run_cli(*args: str, cwd: Path | None = None, code: str | None = None) -> subprocess.CompletedProcess:
@@ -156,11 +156,8 @@ def test_audio_errors_in_a_subprocess(tmp_path):
         assert line.startswith(f"audiogan: error: {tmp_path / name}: ")
 
 
-needs_toy = pytest.mark.skipif(importlib.util.find_spec("audiogan.tasks.toy") is None,
-                               reason="audiogan/tasks/toy.py is not there yet")
 
 
-@needs_toy
 def test_unknown_config_key_via_the_real_cli(tmp_path):
     proc = run_cli("train", "toy", "--outdir", str(tmp_path / "X"), "trainer.bogus=1")
     assert proc.returncode == 2
@@ -168,7 +165,6 @@ def test_unknown_config_key_via_the_real_cli(tmp_path):
     assert not (tmp_path / "X").exists()
 
 
-@needs_toy
 def test_missing_config_file(tmp_path, capsys):
     rc = main(["train", "toy", "--config", str(tmp_path / "nope.yaml"), "--outdir", str(tmp_path / "X")])
     assert "nope.yaml: no such config file" in assert_one_line_error(capsys.readouterr().err, rc)

@@ -51,6 +51,9 @@ def test_debug_recipe_runs_all_stages(tmp_path):
     assert scores["generated"]["clips"] == 20 and "ndb" in scores["real"]
     results = (exp / "RESULTS.md").read_text()
     assert "Inception Score" in results and "| generated | 20 |" in results
+    page = (exp / "report" / "index.html").read_text()  # stage 5: interpolations and the listening page
+    assert page.count("<audio ") == 16 and page.count("<figure>") == 2  # 8 real + 8 generated; 2 grids
+    assert len(list((exp / "interpolations").glob("interp_*.wav"))) == 4 * 8
     for split in ("train", "valid", "test"):
         labels = (work / "data" / "sub2" / split / "utt2label").read_text().split()[1::2]
         assert sorted(set(labels)) == ["down", "go", "left", "no", "off", "on", "right", "stop", "up", "yes"]
