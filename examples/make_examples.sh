@@ -31,3 +31,16 @@ tap_5db 198/198-209-0000 0.0 8.0 sc_running_tap 5
 cat_0db 3436/3436-172162-0000 0.0 8.0 sc_dude_miaowing 0
 phone_pink_10db 5703/5703-47212-0000 0.0 8.0 sc_pink_noise 10 --bandlimit-share=1
 LIST
+
+# A clean female voice for `audiogan convert` (the built-in maps a female voice, SF1, to a male one, TM1):
+# LibriSpeech 198 (the same reader as tap_5db.wav), a later part of the same utterance, 8-14 s.
+mkdir -p voice
+python3 - "$db/librispeech/198/198-209-0000.flac" voice/female_198.wav <<'PY'
+import sys
+
+import soundfile as sf
+
+x, sr = sf.read(sys.argv[1], dtype="int16")
+sf.write(sys.argv[2], x[8 * sr : 14 * sr], sr, subtype="PCM_16")
+PY
+echo "examples/voice/female_198.wav: LibriSpeech 198/198-209-0000 [8.0-14.0 s], clean"
