@@ -1,4 +1,5 @@
-"""Output paths built from names found in data (utterance ids, speaker ids, sentence ids).
+"""Output paths: names found in data (utterance ids, speaker ids, sentence ids) kept inside their folder,
+writability checked up front, and the package's one atomic file writer.
 
 Data dirs come from anywhere; an id like ``../../x`` must never steer a write outside the folder it is meant
 for. Every file name derived from such an id goes through :func:`child_path`.
@@ -6,8 +7,11 @@ for. Every file name derived from such an id goes through :func:`child_path`.
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO, Any
 
 from audiogan.errors import DataDirError
 
@@ -52,3 +56,39 @@ def check_writable(path: str | os.PathLike, what: str = "output") -> Path:
     os.close(fd)
     os.unlink(tmp)
     return path
+
+
+@contextlib.contextmanager
+def atomic_open(path: str | os.PathLike, mode: str = "w", **kwargs: Any) -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path`` for writing; on a clean exit it is flushed, fsynced and renamed
+    over ``path``, so readers see the old file or the whole new one, never a part. The file gets the
+    permissions a plain ``open()`` would give (``0666 & ~umask``; mkstemp alone makes 0600). ``mode`` is
+    ``"w"`` or ``"wb"``. The one atomic writer of the package: tables, features, configs, scores."""
+    import tempfile
+
+    if mode not in ("w", "wb"):
+        raise ValueError(f"atomic_open: mode must be 'w' or 'wb', got {mode!r}")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + path.suffix, dir=path.parent)
+    try:
+        mask = os.umask(0)
+        os.umask(mask)
+        os.fchmod(fd, 0o666 & ~mask)
+        if "b" not in mode:
+            kwargs.setdefault("encoding", "utf-8")
+        with os.fdopen(fd, mode, **kwargs) as f:
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
+    """:func:`atomic_open` for a whole text."""
+    with atomic_open(path, "w") as f:
+        f.write(text)
+    return Path(path)

@@ -49,3 +49,27 @@ def test_validate_refuses_ids_that_hold_a_path(tmp_path):
     (d / "spk2utt").write_text("spk spk/../x\n")
     with pytest.raises(DataDirError, match="contains '/'"):
         DataDir(d).validate(no_feats=True, no_text=True, no_wav=True)
+
+
+def test_atomic_writes_get_the_usual_permissions_and_leave_no_temporaries(tmp_path):
+    import os
+
+    from audiogan.data.datadir import write_table
+    from audiogan.paths import atomic_open, write_text_atomic
+
+    old = os.umask(0o022)
+    try:
+        write_text_atomic(tmp_path / "a.txt", "hello\n")
+        write_table(tmp_path / "utt2spk", {"u1": "s1"})
+        w.SpeakerStats.from_dict(
+            {"logf0_mean": 5.0, "logf0_std": 0.2, "sp_mean": [0.0], "sp_std": [1.0]}
+        ).save(tmp_path / "stats.json")
+        for name in ("a.txt", "utt2spk", "stats.json"):
+            assert (tmp_path / name).stat().st_mode & 0o777 == 0o644, name
+        with pytest.raises(RuntimeError), atomic_open(tmp_path / "b.bin", "wb") as f:
+            f.write(b"half")
+            raise RuntimeError("crash mid-write")
+        assert not (tmp_path / "b.bin").exists()
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "stats.json", "utt2spk"]
+    finally:
+        os.umask(old)

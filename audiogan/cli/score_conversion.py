@@ -12,7 +12,6 @@ import json
 import math
 import os
 import sys
-import tempfile
 import warnings
 from pathlib import Path
 from typing import Any
@@ -133,15 +132,9 @@ def _csv_text(rows: list[dict[str, Any]]) -> str:
 
 
 def _write_text_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    from audiogan.paths import write_text_atomic
+
+    write_text_atomic(path, text)
 
 
 def _json_safe(d: dict[str, Any]) -> dict[str, Any]:

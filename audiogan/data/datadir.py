@@ -51,6 +51,7 @@ from typing import Any
 
 import numpy as np
 
+from audiogan import paths
 from audiogan.errors import AudioError, DataDirError
 from audiogan.paths import check_name
 
@@ -136,17 +137,8 @@ def write_table(path: str | os.PathLike, table: Mapping[str, Any]) -> Path:
 
 
 def write_text_atomic(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    """Write ``text`` to ``path`` atomically with the usual permissions (audiogan.paths.atomic_open)."""
+    paths.write_text_atomic(path, text)
 
 
 def utt2spk_to_spk2utt(utt2spk: Mapping[str, str]) -> dict[str, list[str]]:

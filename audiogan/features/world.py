@@ -34,7 +34,6 @@ import multiprocessing as mp
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -44,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from audiogan.errors import AudioError, AudioGanError, ConfigError, DataDirError
-from audiogan.paths import check_name, child_path
+from audiogan.paths import atomic_open, check_name, child_path, write_text_atomic
 
 # The shortest signal analysed: a few 5 ms frames are not enough for Harvest's F0 tracking to mean anything.
 MIN_SECONDS = 0.1
@@ -367,19 +366,12 @@ def extract_many(
 
 
 def _atomic_write_bytes(path: Path, write: Callable[[Any], None], suffix: str = "") -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + suffix, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_open(path, "wb") as f:
+        write(f)
 
 
 def _atomic_write_text(path: Path, text: str) -> None:
-    _atomic_write_bytes(path, lambda f: f.write(text.encode()))
+    write_text_atomic(path, text)
 
 
 def save_utt_feats(path: str | os.PathLike, feats: Mapping[str, np.ndarray]) -> Path:

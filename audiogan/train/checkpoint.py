@@ -27,6 +27,7 @@ import torch
 from torch import nn
 
 from audiogan.errors import CheckpointError
+from audiogan.paths import atomic_open, write_text_atomic
 
 FORMAT = "audiogan-checkpoint-v1"
 _NAME = re.compile(r"^checkpoint-(\d+)\.pt$")
@@ -120,10 +121,7 @@ def write(outdir: str | os.PathLike, state: dict[str, Any], keep_last: int) -> P
     """Write ``checkpoint-<step>.pt``, point ``latest`` at it and delete all but the last ``keep_last``."""
     d = checkpoint_dir(outdir)
     path = save_atomic(state, d / f"checkpoint-{int(state['step'])}.pt")
-    fd, tmp = tempfile.mkstemp(prefix=".latest.", dir=d)
-    with os.fdopen(fd, "w") as f:
-        f.write(path.name + "\n")
-    os.replace(tmp, d / "latest")
+    write_text_atomic(d / "latest", path.name + "\n")
     if keep_last > 0:
         for old in list_checkpoints(outdir)[:-keep_last]:
             old.unlink(missing_ok=True)
@@ -131,11 +129,9 @@ def write(outdir: str | os.PathLike, state: dict[str, Any], keep_last: int) -> P
 
 
 def copy_as(path: Path, target: Path) -> Path:
-    """Atomic copy (used for ``best.pt``)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    os.close(fd)
-    shutil.copyfile(path, tmp)
-    os.replace(tmp, target)
+    """Atomic copy (used for ``best.pt``), with the usual permissions."""
+    with open(path, "rb") as src, atomic_open(target, "wb") as dst:
+        shutil.copyfileobj(src, dst)
     return target
 
 
