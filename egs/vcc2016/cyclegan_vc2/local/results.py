@@ -75,7 +75,7 @@ def main() -> None:
     best = json.loads((exp / "best.json").read_text()) if (exp / "best.json").is_file() else {}
     out = [f"# CycleGAN-VC2 on VCC2016, {args.src} <-> {args.tgt}", ""]
     out += [f"- date: {datetime.date.today().isoformat()}, commit: {commit()}",
-            f"- command: `bash run.sh --conf {args.conf}` (stages 0-4)",
+            f"- command: `bash run.sh --conf {args.conf}` (stages 0-6)",
             f"- training: {step} steps, {seconds / 3600:.2f} h of wall time on this machine"
             + (f"; converted with `best.pt` (step {best.get('step')}, dev MCD {fmt(best.get('value'))} dB)"
                if best else "")]
