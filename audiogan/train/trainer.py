@@ -568,7 +568,7 @@ class Trainer:
         eta = rate * (max_steps - self.step)
         losses = " ".join(f"{k}={v:.3g}" for k, v in list(logs.items())[:4])
         print(f"audiogan: {self.task.name} step {self.step}/{max_steps} {losses} ({rate:.2f} s/step, "
-              f"{_hms(eta)} left)", file=sys.stderr, flush=True)
+              f"{_hms(eta)} left)", flush=True)  # stdout: the run's log, as a bar would be on a terminal
 
     def _eval_and_track(self, log_path: Path, writer) -> bool:
         metrics = self.evaluate() if self.main else {}

@@ -309,7 +309,7 @@ def test_bad_trainer_values_are_config_errors_before_anything_is_written(tmp_pat
 
 def test_log_file_progress_lines_and_unknown_optimizer(tmp_path, capsys):
     fit(tmp_path, "trainer.max_steps=4", "trainer.log_interval=2")
-    lines = [ln for ln in capsys.readouterr().err.splitlines() if " step " in ln]
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if " step " in ln]
     assert len(lines) == 2 and lines[-1].startswith("audiogan: toy step 4/4 ") and "s/step" in lines[-1]
     records = [json.loads(line) for line in (tmp_path / "train_log.jsonl").read_text().splitlines()]
     steps = [r["step"] for r in records if "g_loss" in r]
