@@ -17,7 +17,6 @@ import os
 import re
 import shutil
 import sys
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,20 +63,8 @@ def save_atomic(state: dict[str, Any], path: str | os.PathLike) -> Path:
     folder, fsync, then rename over ``path``."""
     state = {**state, "sha256": state_digest(state)}
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        mask = os.umask(0)
-        os.umask(mask)
-        os.fchmod(fd, 0o666 & ~mask)  # mkstemp makes 0600; a checkpoint gets what a plain open() would give
-        with os.fdopen(fd, "wb") as f:
-            torch.save(state, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_open(path, "wb") as f:  # usual permissions, fsync, rename
+        torch.save(state, f)
     return path
 
 
