@@ -123,12 +123,35 @@ def load_clip(
     return fit_length(x, length, rng).astype(np.float32)
 
 
+def shift_zero_fill(x: np.ndarray, k: int) -> np.ndarray:
+    """``ndarray[C, T]`` delayed by ``k`` samples (advanced for k < 0); vacated samples are zeros."""
+    if k == 0 or abs(k) >= x.shape[-1]:
+        return x if k == 0 else np.zeros_like(x)
+    out = np.zeros_like(x)
+    if k > 0:
+        out[:, k:] = x[:, :-k]
+    else:
+        out[:, :k] = x[:, -k:]
+    return out
+
+
+def add_white_noise(x: np.ndarray, snr_db: float, rng: np.random.Generator) -> np.ndarray:
+    """``x`` plus white Gaussian noise at ``snr_db`` relative to the clip's power (silence stays silent)."""
+    power = float(np.mean(x.astype(np.float64) ** 2))
+    if power <= 0:
+        return x
+    noise = rng.standard_normal(x.shape).astype(np.float32) * np.float32(np.sqrt(power / 10 ** (snr_db / 10)))
+    return np.clip(x + noise, -1.0, 1.0).astype(np.float32)
+
+
 class ClipDataset(Dataset):
     """Map-style dataset of fixed-length clips. Item ``key`` (an index or the trainer's ``(index, seed)``)
     -> ``{"audio": Tensor[1, length], "label": int}`` (label -1 when unlabelled).
 
-    ``random_crop=True`` crops with the key's RNG (reproducible, resumable); ``gain_db`` > 0 applies a
-    random gain in [-gain_db, 0] dB (classifier augmentation).
+    ``random_crop=True`` crops with the key's RNG (reproducible, resumable). Classifier augmentation, all
+    drawn from the same RNG: ``gain_db`` > 0 applies a random gain in [-gain_db, 0] dB; ``shift`` > 0 moves
+    the clip by up to that many samples either way (zero fill, so a word can start early or late);
+    ``noise_snr=(lo, hi)`` adds white noise at an SNR drawn from [lo, hi] dB to a ``noise_prob`` share.
     """
 
     def __init__(
@@ -141,6 +164,9 @@ class ClipDataset(Dataset):
         random_crop: bool = True,
         normalize: bool = False,
         gain_db: float = 0.0,
+        shift: int = 0,
+        noise_snr: tuple[float, float] | None = None,
+        noise_prob: float = 0.5,
     ):
         if not clips:
             raise DataDirError("no clips to train on")
@@ -148,6 +174,7 @@ class ClipDataset(Dataset):
         self.labels = labels or []
         self.label_index = {name: i for i, name in enumerate(self.labels)}
         self.random_crop, self.normalize, self.gain_db = random_crop, normalize, gain_db
+        self.shift, self.noise_snr, self.noise_prob = shift, noise_snr, noise_prob
 
     def __len__(self) -> int:
         return len(self.clips)
@@ -158,6 +185,10 @@ class ClipDataset(Dataset):
         x = load_clip(clip, self.sample_rate, self.length, rng if self.random_crop else None, self.normalize)
         if self.gain_db > 0:
             x = x * np.float32(10 ** (-rng.uniform(0, self.gain_db) / 20))
+        if self.shift > 0:
+            x = shift_zero_fill(x, int(rng.integers(-self.shift, self.shift + 1)))
+        if self.noise_snr is not None and rng.random() < self.noise_prob:
+            x = add_white_noise(x, float(rng.uniform(*self.noise_snr)), rng)
         label = self.label_index.get(clip.label, -1) if clip.label is not None else -1
         return {"audio": torch.from_numpy(x), "label": torch.tensor(label)}
 

@@ -25,6 +25,8 @@ class SpectrogramCNN(nn.Module):
         n_fft: int = 1024,
         hop_length: int = 256,
         dropout: float = 0.2,
+        freq_masks: int = 0,
+        time_masks: int = 0,
     ):
         super().__init__()
         if n_classes < 2:
@@ -36,6 +38,10 @@ class SpectrogramCNN(nn.Module):
             self.mel = torchaudio.transforms.MelSpectrogram(
                 sample_rate, n_fft=n_fft, hop_length=hop_length, n_mels=n_mels, f_min=20.0
             )
+        # SpecAugment (Park et al. 2019) in training mode only; parameter-free, so checkpoints are unchanged
+        masks = [torchaudio.transforms.FrequencyMasking(8, iid_masks=True) for _ in range(freq_masks)]
+        masks += [torchaudio.transforms.TimeMasking(8, iid_masks=True) for _ in range(time_masks)]
+        self.spec_augment = nn.Sequential(*masks)
         self.input_norm = nn.BatchNorm2d(1)  # learns the log-mel scale, so no dataset statistics are needed
         chans = [1, width, 2 * width, 4 * width, 8 * width]
         stages = []
@@ -62,7 +68,10 @@ class SpectrogramCNN(nn.Module):
 
     def embed(self, x: Tensor) -> Tensor:
         """``Tensor[B, 1, T] -> Tensor[B, embedding_dim]`` (global average of the last conv stage)."""
-        h = self.stages(self.input_norm(self.features(x)))
+        f = self.features(x)
+        if self.training and len(self.spec_augment):
+            f = self.spec_augment(f)
+        h = self.stages(self.input_norm(f))
         return h.mean(dim=(2, 3))
 
     def forward(self, x: Tensor) -> Tensor:

@@ -54,6 +54,8 @@ class ClassifierTask(AdversarialTask):
                 "n_fft": 1024,
                 "hop_length": 256,
                 "dropout": 0.2,
+                "freq_masks": 0,  # SpecAugment in training: masks of up to 8 mel bands ...
+                "time_masks": 0,  # ... and of up to 8 frames (no parameters; off at inference)
             },
             data={
                 "train_dir": "",  # data dir with utt2label, or folder of <label>/<clip> audio files
@@ -61,6 +63,9 @@ class ClassifierTask(AdversarialTask):
                 "valid_fraction": 0.1,
                 "sample_rate": 16000,
                 "gain_db": 6.0,  # random gain in [-gain_db, 0] dB (augmentation)
+                "shift_ms": 0.0,  # random time shift of up to +-shift_ms (zero fill)
+                "noise_snr": [],  # [lo, hi] dB: white noise at a random SNR on noise_prob of the clips
+                "noise_prob": 0.5,
                 "max_clips": 0,  # >0: at most N training and N held-out clips, spread evenly (debugging)
             },
             trainer={"batch_size": 64, "max_steps": 3000, "eval_interval": 250, "save_interval": 250},
@@ -82,6 +87,8 @@ class ClassifierTask(AdversarialTask):
             m["n_fft"],
             m["hop_length"],
             m["dropout"],
+            freq_masks=m["freq_masks"],
+            time_masks=m["time_masks"],
         )
         return {"classifier": net}
 
@@ -125,17 +132,24 @@ class ClassifierTask(AdversarialTask):
             raise ConfigError(
                 "data.train_dir is not set (a data dir with utt2label or a folder of labelled audio)"
             )
-        labels = self._labels()
+        labels, d = self._labels(), self.config["data"]
+        if d["noise_snr"] and len(d["noise_snr"]) != 2:
+            raise ConfigError(f"data.noise_snr must be [lo, hi] dB or empty, got {d['noise_snr']!r}")
+        if d["shift_ms"] < 0 or not 0 <= d["noise_prob"] <= 1:
+            raise ConfigError("data.shift_ms must be >= 0 and data.noise_prob in [0, 1]")
         unknown = sorted({c.label for c in self._train} - set(labels))
         if unknown:
             raise DataDirError(f"training label '{unknown[0]}' is not in model.labels")
         return ClipDataset(
             self._train,
-            self.config["data"]["sample_rate"],
+            d["sample_rate"],
             self.config["model"]["clip_len"],
             labels=labels,
             random_crop=True,
-            gain_db=self.config["data"]["gain_db"],
+            gain_db=d["gain_db"],
+            shift=int(round(d["shift_ms"] * d["sample_rate"] / 1000)),
+            noise_snr=tuple(d["noise_snr"]) if d["noise_snr"] else None,
+            noise_prob=d["noise_prob"],
         )
 
     def discriminator_loss(self, batch: Any) -> dict[str, Tensor]:  # pragma: no cover - no discriminators
