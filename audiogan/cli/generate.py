@@ -21,7 +21,10 @@ def register(sub) -> None:
         description="Generate audio clips with a trained WaveGAN.",
     )
     p.add_argument(
-        "-m", "--model", required=True, help="checkpoint file or experiment dir (uses best.pt/latest)"
+        "-m",
+        "--model",
+        help="checkpoint file, experiment dir (uses best.pt/latest) or builtin:NAME "
+        "(default: the built-in WaveGAN; `audiogan models`)",
     )
     p.add_argument("-n", "--num", type=int, default=16, help="number of clips (or interpolation paths); 16")
     p.add_argument("-o", "--outdir", default="generated", help="output folder (default: ./generated)")
@@ -30,7 +33,7 @@ def register(sub) -> None:
     p.add_argument("--seed-to", type=int, help="end seed of --interpolate (default: --seed + 1)")
     p.add_argument("--grid", metavar="FILE.png", help="also save a spectrogram grid of the clips")
     p.add_argument("--batch-size", type=int, default=64, help="clips per forward pass (default 64)")
-    p.add_argument("--device", default="cpu", help="cpu | cuda | auto (default cpu)")
+    p.add_argument("--device", default="auto", help="cpu | cuda | auto (default auto)")
     p.set_defaults(func=run)
 
 
@@ -55,7 +58,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"-n x --interpolate is {args.num * args.interpolate} clips; at most {MAX_CLIPS}")
     if args.grid and not args.grid.lower().endswith(".png"):
         raise UsageError(f"--grid must name a .png file, got '{args.grid}'")
-    generator, sample_rate, bundle = load_wavegan(args.model)
+    from audiogan.pretrained import resolve_model
+
+    generator, sample_rate, bundle = load_wavegan(resolve_model(args.model, "wavegan"))
     dim = generator.latent_dim
     z = latents(args.seed, args.num, dim)
     if args.interpolate is not None:

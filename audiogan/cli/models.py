@@ -40,4 +40,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMAND = {"segan": "denoise", "cyclegan_vc2": "convert", "wavegan": "generate"}
+_COMMAND = {
+    "segan": "denoise",
+    "cyclegan_vc2": "convert",
+    "wavegan": "generate",
+    "classifier": "score generation",
+}

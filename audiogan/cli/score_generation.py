@@ -17,7 +17,11 @@ def register(sub) -> None:
         help="Inception Score / NDB of generated clips",
         description="Score generated audio with a trained classifier (IS, NDB).",
     )
-    p.add_argument("--classifier", required=True, help="classifier checkpoint or experiment dir")
+    p.add_argument(
+        "--classifier",
+        help="classifier checkpoint, experiment dir or builtin:NAME (default: the built-in Speech "
+        "Commands word classifier; `audiogan models`)",
+    )
     p.add_argument("--samples", required=True, help="folder of generated clips")
     p.add_argument(
         "--real", help="real clips: data dir (wav.scp) or folder; enables NDB and the real ceiling"
@@ -30,6 +34,9 @@ def register(sub) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
     p.add_argument("--device", default="cpu", help="cpu | cuda | auto (default cpu)")
     p.set_defaults(func=run)
+
+
+DEFAULT_CLASSIFIER = "sc10-word-classifier"
 
 
 def _fmt(name: str, r: dict) -> str:
@@ -48,7 +55,10 @@ def run(args: argparse.Namespace) -> int:
 
     if args.splits < 1 or args.ndb_bins < 2 or not 0 < args.alpha < 1:
         raise UsageError("--splits must be >= 1, --ndb-bins >= 2 and --alpha in (0, 1)")
-    clf = load_classifier(args.classifier, resolve_device(args.device))
+    from audiogan.pretrained import resolve_model
+
+    classifier = resolve_model(args.classifier, "classifier")
+    clf = load_classifier(classifier, resolve_device(args.device))
     samples = find_audio_files([args.samples])
     real_paths = subset(list_clips(args.real), args.max_clips) if args.real else None
     if args.max_clips > 0:
@@ -56,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     x = load_folder(clf, samples, progress=True)
     real = load_folder(clf, real_paths, progress=True) if real_paths else None
     results = score_generation(clf, x, real, args.splits, args.ndb_bins, args.alpha, args.seed)
-    results["classifier"] = str(args.classifier)
+    results["classifier"] = args.classifier or f"builtin:{DEFAULT_CLASSIFIER}"
     print(_fmt("generated", results["generated"]))
     if "real" in results:
         print(_fmt("real", results["real"]))

@@ -345,10 +345,15 @@ class PhaseShuffle(nn.Module):
                 raise ValueError(f"PhaseShuffle needs 1 or {b} shifts, got {shifts.numel()}")
             if int(shifts.abs().max()) > n:
                 raise ValueError(f"PhaseShuffle({n}) shifts must lie in [-{n}, {n}], got {shifts.tolist()}")
-        shifts = shifts.to(x.device).expand(b) if shifts.numel() == 1 else shifts.to(x.device)
         pad_mode = "circular" if self.mode == "circular" else "reflect" if t > n else "replicate"
         padded = F.pad(x, (n, n), mode=pad_mode)
         # output[t] = input[t - k] = padded[t - k + n]
+        if shifts.numel() == 1:
+            # one shift for the batch (the reference): a slice, whose backward (and the double backward of
+            # WGAN-GP) is a cheap pad instead of gather's scatter-add (benchmarks/wavegan_step.py)
+            k = int(shifts)
+            return padded[:, :, n - k : n - k + t]
+        shifts = shifts.to(x.device)
         index = torch.arange(t, device=x.device).unsqueeze(0) - shifts.unsqueeze(1) + n  # [B, T]
         return padded.gather(2, index.unsqueeze(1).expand(b, c, t))
 

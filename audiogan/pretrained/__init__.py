@@ -53,12 +53,31 @@ BUILTINS: dict[str, Builtin] = {
             "female -> male, B2A male -> female; a quarter-width CycleGAN-VC2 trained 8,000 steps on 2 CPU "
             "cores by egs/vcc2016/cyclegan_vc2",
         ),
+        Builtin(
+            "wavegan-sc10-cpu",
+            "wavegan",
+            "wavegan_sc10_cpu.pt",
+            "unconditional 1 s clips of the 10 Speech Commands words (16 kHz): a d=16 WaveGAN trained on "
+            "2 CPU cores by egs/mini/wavegan (conf/wavegan_cpu.yaml)",
+        ),
+        Builtin(
+            "sc10-word-classifier",
+            "classifier",
+            "sc10_word_classifier.pt",
+            "log-mel CNN over the 10 Speech Commands words (yes no up down left right on off stop go), "
+            "the scorer of `audiogan score generation` (Inception Score, NDB)",
+        ),
     )
     if (HERE / b.file).is_file()
 }
 
 # task -> the built-in its command uses without -m
-DEFAULTS = {"segan": "segan-mini-cpu", "cyclegan_vc2": "cyclegan-vc2-sf1-tm1"}
+DEFAULTS = {
+    "segan": "segan-mini-cpu",
+    "cyclegan_vc2": "cyclegan-vc2-sf1-tm1",
+    "wavegan": "wavegan-sc10-cpu",
+    "classifier": "sc10-word-classifier",
+}
 PREFIX = "builtin:"
 
 

@@ -87,8 +87,8 @@ class ClassifierTask(AdversarialTask):
             m["n_fft"],
             m["hop_length"],
             m["dropout"],
-            freq_masks=m["freq_masks"],
-            time_masks=m["time_masks"],
+            freq_masks=m.get("freq_masks", 0),  # absent from checkpoints before augmentation
+            time_masks=m.get("time_masks", 0),
         )
         return {"classifier": net}
 

@@ -292,6 +292,22 @@ def test_phase_shuffle_gradient_flows():
     torch.testing.assert_close(x.grad.sum(dim=-1), w.sum(dim=-1))
 
 
+@pytest.mark.parametrize("k", [-2, 0, 1, 2])
+def test_phase_shuffle_batch_shift_slice_equals_the_gather_path_with_double_backward(k):
+    # one shift per batch takes a slice, per-example shifts take gather: same values, same gradients,
+    # and the same second derivatives (what WGAN-GP's penalty differentiates)
+    w = torch.randn(3, 2, 24)
+    results = []
+    for shifts in (torch.tensor([k]), torch.tensor([k, k, k])):
+        x = torch.randn(3, 2, 24, generator=torch.Generator().manual_seed(0)).requires_grad_(True)
+        y = PhaseShuffle(2)(torch.tanh(x), shifts=shifts)
+        (g,) = torch.autograd.grad((y * w).sum(), x, create_graph=True)
+        (gg,) = torch.autograd.grad(g.pow(2).sum(), x)
+        results.append((y.detach(), g.detach(), gg))
+    for a, b in zip(*results):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
 def test_phase_shuffle_very_short_input():
     assert PhaseShuffle(2)(torch.randn(2, 1, 2)).shape == (2, 1, 2)
 
