@@ -32,9 +32,8 @@ class UsageError(AudioGanError):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # argparse's own errors: keep exit code 2, one line
-        self.print_usage(sys.stderr)
-        sys.stderr.write(f"audiogan: error: {message}\n")
+    def error(self, message: str):  # argparse's own errors: exit code 2 and one line, like every other
+        sys.stderr.write(f"audiogan: error: {message} (see `{self.prog} --help`)\n")
         raise SystemExit(2)
 
 

@@ -27,7 +27,9 @@ def register(sub) -> None:
     p.add_argument("-o", "--outdir", default="converted", help="output folder (default: ./converted)")
     p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N (default auto)")
     p.add_argument("--plot", action="store_true", help="write <output>.png: before/after spectrograms")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument(
+        "-q", "--quiet", "--no-progress", dest="quiet", action="store_true", help="no progress bars"
+    )
     p.set_defaults(func=run)
 
 
@@ -41,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     plan_outputs(args.inputs, args.outdir)  # bad inputs or clashing outputs fail before the model loads
     converter = VoiceConverter.from_checkpoint(model, args.direction, device)
     src, tgt = converter.speakers
-    written = convert_files(converter, args.inputs, args.outdir, progress=not args.no_progress)
+    written = convert_files(converter, args.inputs, args.outdir, progress=not args.quiet)
     note = ""
     if args.plot:
         from audiogan.plots import plot_before_after

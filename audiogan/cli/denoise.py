@@ -83,7 +83,14 @@ def register(sub) -> None:
     )
     p.add_argument("--plot", action="store_true", help="write <output>.png: before/after spectrograms")
     p.add_argument("--seed", type=int, default=0, help="seed of the generator's latent z (default 0)")
-    p.add_argument("--quiet", "-q", action="store_true", help="no progress bars")
+    p.add_argument(
+        "-q", "--quiet", "--no-progress", dest="quiet", action="store_true", help="no progress bars"
+    )
+    p.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="a file that fails does not stop the run: the rest are enhanced, the failures listed (exit 2)",
+    )
     p.set_defaults(func=run)
 
 
@@ -109,7 +116,8 @@ def run(args: argparse.Namespace) -> int:
             model, batch_size=args.batch_size, device=device, bf16=bf16, seed=args.seed, overlap=args.overlap
         )
         what = args.model or "the built-in model"
-    results = denoise_files(enhancer, jobs, progress=not args.quiet)
+    failures: list | None = [] if args.keep_going else None
+    results = denoise_files(enhancer, jobs, progress=not args.quiet, failures=failures)
     if args.plot:
         from audiogan.plots import plot_before_after
 
@@ -123,4 +131,13 @@ def run(args: argparse.Namespace) -> int:
         + (f"; spectrograms: {results[0]['plot']}{' ...' if len(results) > 1 else ''}" if args.plot else ""),
         file=sys.stderr,
     )
+    if failures:
+        for src, message in failures:
+            line = message if str(src) in message else f"{src}: {message}"
+            print(f"audiogan: error: {line}", file=sys.stderr)
+        print(
+            f"audiogan: {len(failures)} of {len(jobs)} file(s) failed; the other {len(results)} were written",
+            file=sys.stderr,
+        )
+        return 2
     return 0

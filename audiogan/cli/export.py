@@ -38,10 +38,10 @@ def run(args: argparse.Namespace) -> int:
     from audiogan.errors import AudioGanError
     from audiogan.train import checkpoint as ckpt
 
-    src = ckpt.resolve(args.checkpoint)
     out = Path(args.output)
     if out.suffix != ".pt":
         raise AudioGanError(f"{out}: the output name must end in .pt")
+    src = ckpt.resolve(args.checkpoint)
     if out.exists() and out.resolve() == src.resolve():
         raise AudioGanError(f"{out}: output would overwrite its input")
     if out.exists() and not args.force:

@@ -60,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--grid must name a .png file, got '{args.grid}'")
     from audiogan.pretrained import resolve_model
 
+    device = resolve_device(args.device)
     generator, sample_rate, bundle = load_wavegan(resolve_model(args.model, "wavegan"))
     dim = generator.latent_dim
     z = latents(args.seed, args.num, dim)
@@ -71,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         names = [f"sample_{i:04d}" for i in range(args.num)]
     audio = run_generator(
-        generator, z, args.batch_size, resolve_device(args.device), progress=len(z) > args.batch_size
+        generator, z, args.batch_size, device, progress=len(z) > args.batch_size
     )
     written = write_samples(audio, sample_rate, args.outdir, names)
     if args.grid:

@@ -65,7 +65,9 @@ def register(sub) -> None:
     p.add_argument("--f0-floor", type=float, default=71.0, help="Hz (default 71)")
     p.add_argument("--f0-ceil", type=float, default=800.0, help="Hz (default 800)")
     p.add_argument("--allow-missing", action="store_true", help="score only the files present in every input")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument(
+        "-q", "--quiet", "--no-progress", dest="quiet", action="store_true", help="no progress bars"
+    )
     p.set_defaults(func=run)
 
 
@@ -188,7 +190,7 @@ def run(args: argparse.Namespace) -> int:
             score_pair_job,
             work,
             jobs=args.jobs,
-            progress=not args.no_progress,
+            progress=not args.quiet,
             desc="scoring",
             # librosa.sequence (DTW) takes seconds to import: once in the forkserver, not in every worker.
             preload=["librosa.sequence"],

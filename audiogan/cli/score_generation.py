@@ -43,6 +43,8 @@ def _fmt(name: str, r: dict) -> str:
     line = f"{name:<10} clips {r['clips']:>5}  IS {r['inception_score']:.3f} ± {r['inception_score_std']:.3f}"
     if "ndb" in r:
         line += f"  NDB {r['ndb']}/{r['bins']} ({r['ndb_fraction']:.2f})"
+    if "accuracy" in r:
+        line += f"  accuracy {r['accuracy']:.3f} ({r['labelled_clips']} labelled)"
     return line
 
 
@@ -65,7 +67,10 @@ def run(args: argparse.Namespace) -> int:
         samples = samples[: args.max_clips]
     x = load_folder(clf, samples, progress=True)
     real = load_folder(clf, real_paths, progress=True) if real_paths else None
-    results = score_generation(clf, x, real, args.splits, args.ndb_bins, args.alpha, args.seed)
+    real_labels = [c.label for c in real_paths] if real_paths else None
+    results = score_generation(
+        clf, x, real, args.splits, args.ndb_bins, args.alpha, args.seed, real_labels=real_labels
+    )
     results["classifier"] = args.classifier or f"builtin:{DEFAULT_CLASSIFIER}"
     print(_fmt("generated", results["generated"]))
     if "real" in results:

@@ -24,6 +24,12 @@ def register(sub) -> None:
     p.add_argument("--outdir", "-o", help="experiment dir: config, checkpoints, logs (required to train)")
     p.add_argument("overrides", nargs="*", metavar="section.key=value", help="config overrides")
     p.add_argument("--print-config", action="store_true", help="print the resolved config and exit")
+    p.add_argument(
+        "--restart",
+        action="store_true",
+        help="when no checkpoint of OUTDIR is readable, move them to checkpoints/unreadable/ and start at "
+        "step 0 (without it that is an error)",
+    )
     p.set_defaults(func=run)
 
 
@@ -44,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
 
         raise UsageError("--outdir is required to train (only --print-config works without it)")
     try:
-        Trainer(task_cls(config), args.outdir).fit()
+        Trainer(task_cls(config), args.outdir, restart=args.restart).fit()
     except BaseException:
         distributed.shutdown(clean=False)
         raise

@@ -175,6 +175,27 @@ def is_pipe(value: str) -> bool:
     return value.rstrip().endswith("|")
 
 
+# The one pipe policy (docs/data.md, "Pipes"): as in Kaldi, a ``wav.scp`` value ending in ``|`` is a shell
+# command, run by the readers that decode entries (read_audio_entry: WaveGAN and classifier training,
+# score generation --real, prepare mix, utt2dur, link-audio). AUDIOGAN_NO_PIPES=1 refuses every one, for
+# data dirs from sources you do not trust. Readers that need real files (SEGAN pairs, WORLD extraction,
+# enhancement and conversion scoring) refuse pipes with pipe_error, which says how to materialise them.
+NO_PIPES_ENV = "AUDIOGAN_NO_PIPES"
+_warned_pipes = False
+
+
+def pipes_allowed() -> bool:
+    return os.environ.get(NO_PIPES_ENV, "").strip() not in ("1", "true", "yes")
+
+
+def pipe_error(where: str, utt: str, reader: str) -> DataDirError:
+    """The refusal of a file-only reader: names the entry and the way out."""
+    return DataDirError(
+        f"{where}: '{utt}' is a command pipe ('... |'); {reader} reads audio files only: decode the data "
+        f"dir to files first (python3 -m audiogan.data.datadir link-audio DATA_DIR OUT_FOLDER)"
+    )
+
+
 def _resolve_path(value: str, base: Path | None) -> Path:
     p = Path(value)
     if not p.is_absolute() and not p.exists() and base is not None and (base / p).exists():
@@ -193,7 +214,17 @@ def read_audio_entry(
 
     prefix = f"{what}: " if what else ""
     if is_pipe(value):
+        global _warned_pipes
         cmd = value.rstrip()[:-1].strip()
+        if not pipes_allowed():
+            raise AudioError(f"{prefix}command pipe '{cmd} |' refused ({NO_PIPES_ENV}=1)")
+        if not _warned_pipes:
+            _warned_pipes = True
+            print(
+                f"audiogan: warning: running shell commands listed in wav.scp (e.g. for {what or cmd}); "
+                f"only use data dirs you trust, or set {NO_PIPES_ENV}=1 to refuse them",
+                file=sys.stderr,
+            )
         try:
             proc = subprocess.run(["bash", "-o", "pipefail", "-c", cmd], capture_output=True, check=False)
         except OSError as e:
@@ -425,7 +456,7 @@ class DataDir:
         if utt not in table:
             raise DataDirError(f"{self.path}/{scp}: no entry for '{utt}'")
         if is_pipe(table[utt]):
-            raise DataDirError(f"{self.path}/{scp}: '{utt}' is a command pipe, not a file")
+            raise pipe_error(f"{self.path}/{scp}", utt, "this step")
         return _resolve_path(table[utt], self.path)
 
     def load_feats(self, utt: str) -> dict[str, np.ndarray]:

@@ -59,9 +59,9 @@ def read_scp(path: str | os.PathLike) -> dict[str, str]:
 
 def _resolve(value: str, data_dir: Path, what: str, utt: str) -> Path:
     if value.endswith("|"):
-        raise DataDirError(
-            f"{data_dir}/{what}: utterance '{utt}' is a pipe command; SEGAN needs audio file paths"
-        )
+        from audiogan.data.datadir import pipe_error
+
+        raise pipe_error(f"{data_dir}/{what}", utt, "SEGAN training")
     p = Path(value)
     if p.is_absolute():
         return p

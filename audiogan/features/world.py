@@ -441,7 +441,9 @@ def read_wav_scp(datadir: str | os.PathLike) -> dict[str, Path]:
     out: dict[str, Path] = {}
     for utt, value in entries.items():
         if value.endswith("|"):
-            raise DataDirError(f"{datadir}/wav.scp: '{utt}' is a pipe command; only file paths are supported")
+            from audiogan.data.datadir import pipe_error
+
+            raise pipe_error(f"{datadir}/wav.scp", utt, "WORLD feature extraction")
         p = Path(value)
         if not p.is_absolute() and not p.exists() and (datadir / p).exists():
             p = datadir / p

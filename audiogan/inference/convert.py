@@ -1,4 +1,4 @@
-"""CycleGAN-VC2 voice conversion of whole utterances with WORLD.
+"""CycleGAN-VC2 voice conversion with WORLD, streamed in overlapping blocks for long inputs.
 
 Per utterance: WORLD analysis (F0, CheapTrick envelope, D4C aperiodicity) at the model's rate; F0 by the
 log-Gaussian normalised transform with the two speakers' statistics; the coded envelope is normalised with the
@@ -97,6 +97,92 @@ class VoiceConverter:
         return y.astype(np.float32)
 
 
+# Streaming: inputs longer than one block are converted in blocks of about BLOCK_SECONDS that overlap by
+# OVERLAP_SECONDS and are cross-faded linearly there, so memory stays flat in the input's length. WORLD's F0
+# and envelope are frame-local (a few tens of ms), so a 1 s overlap hides the block edges; the block is long
+# enough that the generator sees whole phrases, as in training (128-frame crops = 0.64 s).
+BLOCK_SECONDS = 20.0
+OVERLAP_SECONDS = 1.0
+RESAMPLE_MARGIN_SECONDS = 0.05  # extra input read around each block so resampling has no edge effects
+
+
+def block_plan(total: int, block: int, overlap: int) -> list[tuple[int, int]]:
+    """``[(start, end), ...]`` output-sample spans covering ``[0, total)``: equal blocks of about ``block``
+    samples, each overlapping the next by ``overlap`` (one span when ``total <= block``)."""
+    if total <= block:
+        return [(0, total)]
+    n = -(-(total - overlap) // (block - overlap))  # ceil
+    hop = (total - overlap) / n
+    edges = [round(i * hop) for i in range(n + 1)]
+    return [(edges[i], min(total, edges[i + 1] + overlap)) for i in range(n)]
+
+
+def convert_stream(
+    converter: VoiceConverter,
+    src: str | os.PathLike,
+    dst: str | os.PathLike,
+    *,
+    block_seconds: float = BLOCK_SECONDS,
+    overlap_seconds: float = OVERLAP_SECONDS,
+    notice: bool = True,
+) -> Path:
+    """Convert the file ``src`` into ``dst`` (mono, the model's rate) block by block; returns ``dst``.
+
+    Two passes over the output, so a converted signal louder than full scale is scaled down as a whole
+    (like :func:`audiogan.audio.save`) instead of being clipped: blocks go to a float temporary file first.
+    """
+    sr = converter.sample_rate
+    meta = audio.info(src)
+    total = round(meta.frames * sr / meta.sample_rate)
+    block, overlap = round(block_seconds * sr), round(overlap_seconds * sr)
+    spans = block_plan(total, block, overlap)
+    changes = []
+    if meta.channels > 1:
+        changes.append(f"downmixed {meta.channels} channels to mono")
+    if meta.sample_rate != sr:
+        changes.append(f"resampled {meta.sample_rate} -> {sr} Hz")
+    if changes and notice:
+        print(f"audiogan: note: {src}: {', '.join(changes)}", file=sys.stderr)
+    dst = Path(dst)
+    margin = round(RESAMPLE_MARGIN_SECONDS * meta.sample_rate) if meta.sample_rate != sr else 0
+    tmp = dst.with_name(f".{dst.stem}.convert-tmp.wav")
+    peak, tail = 0.0, np.zeros(0, np.float32)
+    try:
+        with audio.AudioWriter(tmp, sr, channels=1, subtype="FLOAT") as w:
+            for k, (a, b) in enumerate(spans):
+                y = converter.convert(_read_span(src, meta, a, b, sr, margin))
+                fade_in = overlap if k > 0 else 0
+                if fade_in:
+                    ramp = (np.arange(fade_in, dtype=np.float32) + 0.5) / fade_in
+                    y[:fade_in] = tail * (1.0 - ramp) + y[:fade_in] * ramp
+                keep = len(y) - overlap if k < len(spans) - 1 else len(y)
+                w.write(y[None, :keep])
+                peak = max(peak, float(np.abs(y[:keep]).max()) if keep else 0.0)
+                tail = y[keep:].copy()
+        scale = np.float32(0.999 / peak) if peak > 0.999 else np.float32(1.0)
+        with audio.AudioWriter(dst, sr, channels=1) as w:
+            for x in audio.iter_blocks(tmp, 1 << 18):
+                w.write(x * scale)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return dst
+
+
+def _read_span(src, meta, a: int, b: int, sr: int, margin: int) -> np.ndarray:
+    """Output samples ``[a, b)`` of ``src`` as ``ndarray[b - a]`` float64: mono, at ``sr``."""
+    if meta.sample_rate == sr:
+        x, _ = audio.load(src, mono=True, start=a, frames=b - a)
+        return x[0].astype(np.float64)
+    r = meta.sample_rate / sr
+    s0 = max(0, int(a * r) - margin)
+    s1 = min(meta.frames, int(np.ceil(b * r)) + margin)
+    x, _ = audio.load(src, mono=True, start=s0, frames=s1 - s0)
+    y = audio.resample(x, meta.sample_rate, sr)[0]
+    off = round(a - s0 / r)  # where output sample a falls in the resampled piece
+    y = y[off : off + (b - a)]
+    return np.pad(y, (0, b - a - len(y))).astype(np.float64)
+
+
 def load_mono(path: str | os.PathLike, sample_rate: int, notice: bool = True) -> np.ndarray:
     """Read ``path`` as ``ndarray[T]`` at ``sample_rate``; other rates are resampled and several channels are
     averaged, with a one-line notice on stderr."""
@@ -151,7 +237,10 @@ def convert_files(converter: VoiceConverter, inputs: Sequence[str | os.PathLike]
                                 f"WORLD analysis needs {world.MIN_SECONDS} s)")
     written = []
     for f, out in tqdm(pairs, desc="convert", unit="file", disable=not progress or None, file=sys.stderr):
-        x = load_mono(f, converter.sample_rate)
-        y = converter.convert(x)
-        written.append(audio.save(out, y, converter.sample_rate))
+        try:
+            written.append(convert_stream(converter, f, out))
+        except AudioGanError as e:
+            done = f" ({len(written)} of {len(pairs)} file(s) were written before it)" if len(pairs) > 1 else ""
+            message = str(e) if str(f) in str(e) else f"{f}: {e}"
+            raise AudioGanError(message + done) from None
     return written

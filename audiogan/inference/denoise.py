@@ -539,8 +539,18 @@ def plan_outputs(
     return jobs
 
 
-def denoise_files(enhancer: Enhancer, jobs: Sequence[Job], *, progress: bool = True) -> list[dict]:
-    """Run :func:`denoise_file` over ``jobs`` with progress bars over files and audio seconds."""
+def denoise_files(
+    enhancer: Enhancer,
+    jobs: Sequence[Job],
+    *,
+    progress: bool = True,
+    failures: list[tuple[Path, str]] | None = None,
+) -> list[dict]:
+    """Run :func:`denoise_file` over ``jobs`` with progress bars over files and audio seconds.
+
+    A file that fails stops the run with an error saying how many outputs were written before it; with a
+    ``failures`` list the run goes on and each failure is appended as ``(input, message)`` instead.
+    """
     metas = [info(j.src) for j in jobs]  # check every input before writing anything
     total = sum(m.duration for m in metas)
     from tqdm import tqdm
@@ -557,7 +567,15 @@ def denoise_files(enhancer: Enhancer, jobs: Sequence[Job], *, progress: bool = T
     results = []
     try:
         for j in jobs:
-            results.append(denoise_file(enhancer, j.src, j.dst, on_seconds=sec_bar.update))
+            try:
+                results.append(denoise_file(enhancer, j.src, j.dst, on_seconds=sec_bar.update))
+            except AudioGanError as e:
+                if failures is None and len(jobs) == 1:
+                    raise
+                if failures is None:
+                    done = f"{len(results)} of {len(jobs)} file(s) were written before it"
+                    raise AudioGanError(f"{e} ({done}; --keep-going enhances the rest)") from None
+                failures.append((j.src, str(e)))
             files_bar.update(1)
     finally:
         sec_bar.close()

@@ -49,8 +49,9 @@ def _read_scp(scp: Path, data_dir: Path) -> dict[str, Path]:
             continue
         where = f"{scp}:{lineno}"
         if fields[-1].endswith("|"):
-            raise DataDirError(f"{where}: command pipes ('... |') are not supported for scoring; "
-                               "write the audio to files and list those")
+            from audiogan.data.datadir import pipe_error
+
+            raise pipe_error(where, fields[0], "scoring")
         if len(fields) != 2:
             raise DataDirError(f"{where}: expected 'utt-id path', got {len(fields)} fields")
         utt, rx = fields

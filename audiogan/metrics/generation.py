@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -158,17 +159,28 @@ def load_folder(clf: Classifier, paths: list, progress: bool = False) -> torch.T
     return torch.from_numpy(np.stack([load_clip(p, clf.sample_rate, clf.clip_len) for p in it]))
 
 
-def summarize(clf: Classifier, x: torch.Tensor, splits: int) -> tuple[dict[str, Any], np.ndarray]:
-    """IS and the predicted-label histogram of ``x``; also returns the embeddings."""
+def summarize(
+    clf: Classifier, x: torch.Tensor, splits: int, labels: Sequence[str | None] | None = None
+) -> tuple[dict[str, Any], np.ndarray]:
+    """IS and the predicted-label histogram of ``x`` (and the classifier's accuracy on the clips whose
+    true ``labels`` it knows); also returns the embeddings."""
     probs = clf.probabilities(x)
     mean, std = inception_score(probs, splits)
-    hist = np.bincount(probs.argmax(1), minlength=len(clf.labels))
+    predicted = probs.argmax(1)
+    hist = np.bincount(predicted, minlength=len(clf.labels))
     result = {
         "clips": len(x),
         "inception_score": mean,
         "inception_score_std": std,
         "predicted_labels": {name: int(c) for name, c in zip(clf.labels, hist)},
     }
+    if labels is not None:
+        index = {name: i for i, name in enumerate(clf.labels)}
+        known = [(i, index[lab]) for i, lab in enumerate(labels) if lab in index]
+        if known:
+            rows, truth = np.array(known).T
+            result["accuracy"] = float(np.mean(predicted[rows] == truth))
+            result["labelled_clips"] = len(known)
     return result, clf.embeddings(x)
 
 
@@ -180,11 +192,13 @@ def score_generation(
     bins: int = 20,
     alpha: float = 0.05,
     seed: int = 0,
+    real_labels: Sequence[str | None] | None = None,
 ) -> dict[str, Any]:
     """Scores of generated clips ``samples: Tensor[N, 1, clip_len]`` (and of real clips, when given).
 
     With ``real`` the real clips are shuffled (``seed``) and halved: the first half is the NDB reference
-    (k-means bins), the second half is scored as "real" next to the generated clips.
+    (k-means bins), the second half is scored as "real" next to the generated clips. ``real_labels`` (one
+    per real clip) adds the classifier's accuracy on them.
     """
     gen, gen_emb = summarize(clf, samples, splits)
     results: dict[str, Any] = {"generated": gen}
@@ -192,7 +206,7 @@ def score_generation(
         order = np.random.default_rng(seed).permutation(len(real))
         half = len(real) // 2
         ref_idx, test_idx = np.sort(order[:half]), np.sort(order[half:])
-        real_res, real_emb = summarize(clf, real, splits)
+        real_res, real_emb = summarize(clf, real, splits, real_labels)
         fitted = fit_bins(real_emb[ref_idx], bins, seed)
         gen.update(ndb(real_emb[ref_idx], gen_emb, bins, alpha, seed, fitted))
         real_res.update(ndb(real_emb[ref_idx], real_emb[test_idx], bins, alpha, seed, fitted))

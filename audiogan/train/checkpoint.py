@@ -122,10 +122,11 @@ def copy_as(path: Path, target: Path) -> Path:
     return target
 
 
-def load_latest(outdir: str | os.PathLike) -> dict[str, Any] | None:
+def load_latest(outdir: str | os.PathLike, *, set_aside_unreadable: bool = False) -> dict[str, Any] | None:
     """The newest readable checkpoint of an experiment, or None when it has none. Corrupt ones are reported
     and skipped; when there are checkpoints but none is readable, that is an error (starting afresh would
-    let rotation delete the new checkpoints and keep the corrupt ones)."""
+    let rotation delete the new checkpoints and keep the corrupt ones), unless ``set_aside_unreadable``
+    (``audiogan train --restart``) moves them to ``checkpoints/unreadable/`` first."""
     d = checkpoint_dir(outdir)
     candidates = list_checkpoints(outdir)
     pointer = d / "latest"
@@ -138,10 +139,20 @@ def load_latest(outdir: str | os.PathLike) -> dict[str, Any] | None:
             return load(path)
         except CheckpointError as e:
             print(f"audiogan: warning: {e}; falling back to an earlier checkpoint", file=sys.stderr)
+    if candidates and set_aside_unreadable:
+        aside = d / "unreadable"
+        aside.mkdir(exist_ok=True)
+        for path in candidates:
+            os.replace(path, aside / path.name)
+        if pointer.is_file():
+            pointer.unlink()
+        print(f"audiogan: warning: {len(candidates)} unreadable checkpoint(s) moved to {aside}; "
+              "starting from step 0", file=sys.stderr)
+        return None
     if candidates:
         raise CheckpointError(
-            f"{d}: none of its {len(candidates)} checkpoint(s) is readable; move them away to start afresh, "
-            "or train into a new --outdir"
+            f"{d}: none of its {len(candidates)} checkpoint(s) is readable; pass --restart to set them aside "
+            "and start from step 0, or train into a new --outdir"
         )
     return None
 

@@ -198,8 +198,9 @@ def seed_everything(seed: int) -> None:
 class Trainer:
     """Runs a task: ``Trainer(task, outdir).fit()``. Re-running with the same outdir resumes."""
 
-    def __init__(self, task: AdversarialTask, outdir: str | Path):
+    def __init__(self, task: AdversarialTask, outdir: str | Path, *, restart: bool = False):
         self.task = task
+        self.restart = restart  # no readable checkpoint: set the unreadable ones aside and start at step 0
         self.config = task.config
         self.cfg = task.config["trainer"]
         self.outdir = Path(outdir)
@@ -263,11 +264,17 @@ class Trainer:
                 print(
                     f"audiogan: warning: config differs from {path} in: {', '.join(changed)}", file=sys.stderr
                 )
-        if self.main:
-            save_config(self.config, path)
+        # config.yaml is written once the first step has run, so a start that fails (a missing data dir,
+        # a bad value found late) leaves no config behind to warn about on the next try
+        self._config_pending = self.main
+
+    def _save_config_once(self) -> None:
+        if self._config_pending:
+            save_config(self.config, self.outdir / "config.yaml")
+            self._config_pending = False
 
     def _maybe_resume(self) -> None:
-        state = ckpt.load_latest(self.outdir)
+        state = ckpt.load_latest(self.outdir, set_aside_unreadable=self.restart)
         if state is None:
             return
         if state.get("task") != self.task.name:
@@ -317,8 +324,7 @@ class Trainer:
             tmp.write_text("".join(kept))
             os.replace(tmp, path)
 
-    def _loader(self) -> Iterator[Any]:
-        dataset = self.task.train_dataset()
+    def _loader(self, dataset: Any) -> Iterator[Any]:
         sampler = ResumableSampler(
             len(dataset),
             self.cfg["seed"],
@@ -475,8 +481,9 @@ class Trainer:
     # -- the loop -----------------------------------------------------------------------------------
     def fit(self) -> dict[str, Any]:
         self._setup()
+        dataset = self.task.train_dataset()  # a missing or bad data dir fails before anything is written
         with self._exclusive():
-            return self._fit()
+            return self._fit(dataset)
 
     @contextlib.contextmanager
     def _exclusive(self) -> Iterator[None]:
@@ -511,7 +518,7 @@ class Trainer:
                 f.truncate()
                 fcntl.flock(f.fileno(), fcntl.LOCK_UN)
 
-    def _fit(self) -> dict[str, Any]:
+    def _fit(self, dataset: Any) -> dict[str, Any]:
         self._check_config()
         cfg, max_steps = self.cfg, self.cfg["max_steps"]
         log_path = self.outdir / "train_log.jsonl"
@@ -529,12 +536,13 @@ class Trainer:
                 disable=None,
             )
         self.task.writer, self.task.outdir = writer, self.outdir  # for sample dumps (rank 0 only)
-        batches = self._loader()
+        batches = self._loader(dataset)
         last: dict[str, float] = {}
         t0, start_step = time.time(), self.step
         try:
             while self.step < max_steps:
                 last = self.train_step(batches)
+                self._save_config_once()
                 if bar is not None:
                     bar.update(1)
                     bar.set_postfix({k: f"{v:.3g}" for k, v in list(last.items())[:6]}, refresh=False)

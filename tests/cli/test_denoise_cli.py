@@ -106,6 +106,26 @@ def test_bad_audio_inputs(tmp_path, ckpt, capsys, case):
     assert not out.exists() or not any(p.is_file() for p in out.rglob("*"))  # nothing half-written is left
 
 
+def test_a_folder_run_that_fails_part_way_says_what_was_written_and_keep_going_does_the_rest(
+    tmp_path, ckpt, capsys
+):
+    inp = tmp_path / "in"
+    inp.mkdir()
+    for name in ("a.wav", "c.wav"):
+        sf.write(inp / name, _tone(16000, 0.5, 1), 16000)
+    x = _tone(16000, 0.5, 1)
+    x[100] = np.nan
+    sf.write(inp / "b_nan.wav", x, 16000, subtype="FLOAT")
+    args = ["denoise", "-m", str(ckpt), str(inp), "-q", "--device", "cpu"]
+    assert main([*args, "-o", str(tmp_path / "stop")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "b_nan.wav" in err[0] and "1 of 3 file(s) were written" in err[0]
+    assert main([*args, "-o", str(tmp_path / "all"), "--keep-going"]) == 2
+    err = capsys.readouterr().err
+    assert sorted(p.name for p in (tmp_path / "all").iterdir()) == ["a.wav", "c.wav"]
+    assert "audiogan: error:" in err and "b_nan.wav" in err and "1 of 3 file(s) failed" in err
+
+
 def test_bad_checkpoints(tmp_path, capsys):
     good = _bad_inputs(tmp_path)
     from audiogan.tasks.toy import ToyGANTask

@@ -127,6 +127,35 @@ def test_pipe_entries_are_run_and_decoded(tmp_path):
         dd.load_audio("s-3")
 
 
+def test_pipes_warn_once_and_audiogan_no_pipes_refuses_them(tmp_path, monkeypatch, capsys):
+    from audiogan.data import datadir
+
+    src, marker = tmp_path / "src.wav", tmp_path / "ran"
+    sf.write(src, tone(0.2), SR)
+    d = tmp_path / "d"
+    write_table(d / "wav.scp", {"s-1": f"touch {marker}; cat {src} |"})
+    write_table(d / "utt2spk", {"s-1": "s"})
+    monkeypatch.setattr(datadir, "_warned_pipes", False)
+    monkeypatch.setenv("AUDIOGAN_NO_PIPES", "1")
+    with pytest.raises(AudioError, match="refused \\(AUDIOGAN_NO_PIPES=1\\)"):
+        DataDir(d).load_audio("s-1")
+    assert not marker.exists()  # the command never ran
+    monkeypatch.delenv("AUDIOGAN_NO_PIPES")
+    DataDir(d).load_audio("s-1")
+    DataDir(d).load_audio("s-1")
+    assert marker.exists()
+    err = capsys.readouterr().err
+    assert err.count("running shell commands listed in wav.scp") == 1 and "AUDIOGAN_NO_PIPES=1" in err
+
+
+def test_file_only_readers_refuse_pipes_with_the_way_out(tmp_path):
+    d = tmp_path / "d"
+    write_table(d / "wav.scp", {"s-1": "cat x.wav |"})
+    write_table(d / "utt2spk", {"s-1": "s"})
+    with pytest.raises(DataDirError, match="command pipe.*link-audio"):
+        DataDir(d).audio_path("s-1")
+
+
 def test_segments_cut_recordings_from_files_and_pipes(tmp_path):
     rec = tmp_path / "rec.wav"
     x = np.arange(2 * SR, dtype=np.float32) / (4 * SR)  # a ramp: sample values tell positions

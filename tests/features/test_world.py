@@ -308,7 +308,7 @@ def test_cli_errors_are_one_line_exit_2(tmp_path, capsys):
 
     (d / "wav.scp").write_text("u1 sox x.wav -t wav - |\n")
     assert w.main(["extract", "--datadir", str(d)]) == 2
-    assert "pipe command" in capsys.readouterr().err
+    assert "command pipe" in capsys.readouterr().err
 
     (d / "wav.scp").write_text(f"u1 {tmp_path / 'nope.wav'}\n")
     assert w.main(["extract", "--datadir", str(d), "--no-progress"]) == 2

@@ -310,7 +310,7 @@ def test_pair_scp_relative_paths_and_errors(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # not relative to cwd: taken relative to the data dir
     assert pair_inputs(d, d)[0][1] == d / "wav" / "u1.wav"
     (d / "wav.scp").write_text("u1 sox in.wav -t wav - |\n")
-    with pytest.raises(DataDirError, match="pipes"):
+    with pytest.raises(DataDirError, match="command pipe"):
         pair_inputs(d, d)
     (d / "wav.scp").write_text("u1 wav/missing.wav\n")
     with pytest.raises(DataDirError, match="do not exist"):

@@ -4,9 +4,17 @@ import math
 
 import numpy as np
 import pytest
+import torch
 
 from audiogan.errors import AudioGanError
-from audiogan.metrics.generation import fit_bins, inception_score, ndb, two_proportion_pvalues
+from audiogan.metrics.generation import (
+    Classifier,
+    fit_bins,
+    inception_score,
+    ndb,
+    summarize,
+    two_proportion_pvalues,
+)
 
 
 def test_is_of_a_uniform_classifier_is_one():
@@ -60,3 +68,23 @@ def test_ndb_is_small_for_the_same_distribution_and_large_for_a_different_one():
 def test_ndb_needs_enough_reference_clips():
     with pytest.raises(AudioGanError, match="reference clips"):
         ndb(np.zeros((10, 2)), np.zeros((10, 2)), bins=20)
+
+
+class _ByLoudness(torch.nn.Module):
+    """A 2-class 'classifier': class 1 when the clip's mean is positive."""
+
+    def forward(self, x):
+        m = x.mean(dim=(1, 2))
+        return torch.stack([-m, m], 1) * 100
+
+    def embed(self, x):
+        return x.mean(dim=2)
+
+
+def test_accuracy_on_labelled_real_clips_counts_only_known_labels():
+    clf = Classifier(_ByLoudness(), ["neg", "pos"], 16000, 8)
+    x = torch.tensor([1.0, 1.0, -1.0, -1.0]).reshape(4, 1, 1).expand(4, 1, 8).contiguous()
+    result, _ = summarize(clf, x, splits=1, labels=["pos", "neg", "neg", None])
+    assert result["labelled_clips"] == 3
+    assert result["accuracy"] == pytest.approx(2 / 3)  # clip 1 is wrong, clip 4 has no label
+    assert "accuracy" not in summarize(clf, x, splits=1)[0]

@@ -130,6 +130,28 @@ def test_no_readable_checkpoint_is_an_error_not_a_fresh_start(tmp_path):
     assert (tmp_path / "checkpoints" / "checkpoint-3.pt").is_file()  # left for the user to look at
 
 
+def test_restart_sets_unreadable_checkpoints_aside_and_rotation_keeps_the_new_ones(tmp_path, capsys):
+    (tmp_path / "checkpoints").mkdir()
+    (tmp_path / "checkpoints" / "checkpoint-30.pt").write_text("not a checkpoint")
+    trainer = Trainer(make_task("trainer.max_steps=6", "trainer.save_interval=2", "trainer.keep_last=2"),
+                      tmp_path, restart=True)
+    trainer.fit()
+    assert trainer.step == 6
+    assert [p.name for p in ckpt.list_checkpoints(tmp_path)] == ["checkpoint-4.pt", "checkpoint-6.pt"]
+    assert (tmp_path / "checkpoints" / "unreadable" / "checkpoint-30.pt").is_file()
+    assert "moved to" in capsys.readouterr().err
+
+
+def test_a_start_that_fails_leaves_no_config_behind(tmp_path, capsys):
+    task = make_task("trainer.max_steps=2")
+    task.train_dataset = lambda: (_ for _ in ()).throw(ConfigError("data.train_dir is not set"))
+    with pytest.raises(ConfigError, match="train_dir"):
+        Trainer(task, tmp_path).fit()
+    assert not (tmp_path / "config.yaml").exists()
+    fit(tmp_path, "trainer.max_steps=2")
+    assert (tmp_path / "config.yaml").is_file() and "config differs" not in capsys.readouterr().err
+
+
 def test_flipped_bytes_inside_tensor_data_are_refused(tmp_path):
     fit(tmp_path, "trainer.max_steps=2", "trainer.save_interval=2")
     path = tmp_path / "checkpoints" / "checkpoint-2.pt"
@@ -264,7 +286,7 @@ def test_generator_update_leaves_discriminator_weights_out_of_autograd(tmp_path)
         return original(batch)
 
     task.generator_loss = spy
-    batch = next(trainer._loader())
+    batch = next(trainer._loader(trainer.task.train_dataset()))
     torch.manual_seed(1)
     plain = original(batch)["loss"]
     want = torch.autograd.grad(plain, trainer.params["generator"])

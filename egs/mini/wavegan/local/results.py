@@ -50,6 +50,20 @@ def main() -> None:
         print(f"| {name} | {n} | {is_} | {ndb} | {frac} |")
     print("\nPredicted labels of the generated clips: "
           + ", ".join(f"{k} {v}" for k, v in g.get("predicted_labels", {}).items()))
+    if "accuracy" in r:
+        print(f"\nClassifier accuracy on the real test clips (speaker-disjoint, never used for model "
+              f"selection): {r['accuracy']:.3f} ({r['labelled_clips']} clips); on valid (selection): "
+              f"{best.get('value', float('nan')):.3f}.")
+    if r and "ndb" in g:
+        ratio = g["inception_score"] / r["inception_score"]
+        is_ok, ndb_ok = ratio >= 0.5, g["ndb"] <= g["bins"] // 2
+        verdict = "met" if is_ok and ndb_ok else "NOT met"
+        half = g["bins"] // 2
+        print(f"\nTarget (IS >= 50 % of the real clips', NDB <= {half} of {g['bins']}): **{verdict}** "
+              f"(IS ratio {ratio:.2f}{'' if is_ok else ' < 0.50'}, NDB {g['ndb']}/{g['bins']}).")
+    grid = Path(exp) / "generated" / "grid.png"
+    if grid.is_file():
+        print(f"\nSpectrograms of generated clips: `{grid}` (stage 3).")
 
 
 if __name__ == "__main__":

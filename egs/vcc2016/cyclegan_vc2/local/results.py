@@ -83,7 +83,7 @@ def main() -> None:
         out.append(f"- {args.note}")
     out += ["- scores: `audiogan score conversion` on the held-out test utterances (never trained on); the "
             "`unconverted` row scores the source speaker's own recording of the sentence against the target "
-            "speaker's: the baseline. MCD convention: README, `audiogan score conversion`.", ""]
+            "speaker's: the baseline. MCD convention: docs/scoring.md, `audiogan score conversion`.", ""]
     checks = []
     for a, b in ((args.src, args.tgt), (args.tgt, args.src)):
         path = exp / "convert" / f"test_{a}_to_{b}" / "scores_conversion.json"
