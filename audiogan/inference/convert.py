@@ -240,7 +240,8 @@ def convert_files(converter: VoiceConverter, inputs: Sequence[str | os.PathLike]
         try:
             written.append(convert_stream(converter, f, out))
         except AudioGanError as e:
-            done = f" ({len(written)} of {len(pairs)} file(s) were written before it)" if len(pairs) > 1 else ""
+            done = f" ({len(written)} of {len(pairs)} file(s) were written before it)"
+            done = done if len(pairs) > 1 else ""
             message = str(e) if str(f) in str(e) else f"{f}: {e}"
             raise AudioGanError(message + done) from None
     return written

@@ -59,7 +59,10 @@ CASES = {
     "score enh missing": (["score", "enhancement", "--ref", "{d}/nope", "--est", "{d}/clips"], "nope"),
     "score conv missing": (["score", "conversion", "--ref", "{d}/nope", "--est", "{d}/clips"], "nope"),
     "score gen splits": (["score", "generation", "--samples", "{d}/clips", "--splits", "0"], "splits"),
-    "score gen model": (["score", "generation", "--samples", "{d}/clips", "--classifier", "{d}/x.pt"], "x.pt"),
+    "score gen model": (
+        ["score", "generation", "--samples", "{d}/clips", "--classifier", "{d}/x.pt"],
+        "x.pt",
+    ),
     "score quality missing": (["score", "quality", "{d}/nope.wav"], "nope.wav"),
     # prepare, models, export, report
     "prepare dir missing": (["prepare", "dir", "{d}/nope", "{d}/data"], "nope"),
