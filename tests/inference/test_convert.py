@@ -17,7 +17,7 @@ from audiogan.pretrained import resolve_model
 def test_block_plan_covers_the_input_with_equal_overlapping_blocks(total, block, overlap):
     spans = block_plan(total, block, overlap)
     assert spans[0][0] == 0 and spans[-1][1] == total
-    for (a0, b0), (a1, _) in zip(spans, spans[1:]):
+    for (_, b0), (a1, _) in zip(spans, spans[1:]):
         assert b0 - a1 == overlap  # each block overlaps the next by exactly `overlap`
     assert all(b - a <= block for a, b in spans)
     if total > block:
