@@ -41,9 +41,9 @@ import numpy as np
 import soundfile as sf
 import torch
 
+from audiogan import checkpoint as ckpt
 from audiogan.models.segan import SEGAN_PLUS_MODEL, build_generator
 from audiogan.tasks.segan import SEGANTask
-from audiogan.train import checkpoint as ckpt
 
 RATE = 16000
 
@@ -141,10 +141,10 @@ _REFERENCE = """
 import sys, time
 t = time.perf_counter()
 import numpy as np, soundfile as sf, torch
-from audiogan.inference.denoise import load_generator
-g, extra, _, _ = load_generator(sys.argv[1])
-g.eval()
-w, c = int(extra["window"]), float(extra["preemph"])
+from audiogan.inference.loading import load_segan_model
+m = load_segan_model(sys.argv[1])
+g = m.generator.eval()
+w, c = m.window, m.preemph
 x, sr = sf.read(sys.argv[2], dtype="float32")
 x = np.concatenate([x[:1], x[1:] - c * x[:-1]])  # pre-emphasis
 n = -(-len(x) // w) * w

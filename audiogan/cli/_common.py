@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from audiogan.devices import resolve_device  # noqa: F401  (moved; old import path)
 from audiogan.errors import AudioGanError
 
 
@@ -27,20 +28,3 @@ def positive_int(text: str) -> int:
     if n < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got '{text}'")
     return n
-
-
-def resolve_device(name: str) -> str:
-    """'auto' picks CUDA when available, else CPU; an unavailable CUDA request is a clear error."""
-    import torch
-
-    if name == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    try:
-        kind = torch.device(name).type
-    except (RuntimeError, ValueError):
-        kind = ""
-    if kind not in ("cpu", "cuda"):
-        raise AudioGanError(f"unknown device '{name}' (auto, cpu, cuda or cuda:N)")
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise AudioGanError(f"device '{name}' requested but CUDA is not available")
-    return name

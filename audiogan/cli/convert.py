@@ -34,7 +34,7 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from audiogan.cli._common import resolve_device
+    from audiogan.devices import resolve_device
     from audiogan.inference.convert import VoiceConverter, convert_files, plan_outputs
     from audiogan.pretrained import resolve_model
 

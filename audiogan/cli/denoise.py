@@ -97,7 +97,7 @@ def register(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     import sys
 
-    from audiogan.cli._common import resolve_device
+    from audiogan.devices import resolve_device
     from audiogan.inference.denoise import bf16_is_fast, denoise_files, load_enhancer, plan_outputs
 
     jobs = plan_outputs(args.inputs, outdir=args.outdir, output=args.output)

@@ -8,13 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-# task -> the networks inference needs
-INFERENCE_NETWORKS = {
-    "segan": ("generator",),
-    "wavegan": ("generator",),
-    "cyclegan_vc2": ("G_AB", "G_BA"),
-    "classifier": ("classifier",),
-}
+from audiogan.models.registry import INFERENCE_NETWORKS  # family -> the networks an export keeps
 
 
 def register(sub) -> None:
@@ -35,8 +29,8 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
+    from audiogan import checkpoint as ckpt
     from audiogan.errors import AudioGanError
-    from audiogan.train import checkpoint as ckpt
 
     out = Path(args.output)
     if out.suffix != ".pt":

@@ -39,11 +39,10 @@ def register(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from audiogan.cli import UsageError
-    from audiogan.cli._common import resolve_device
+    from audiogan.devices import resolve_device
     from audiogan.inference.generate import (
         interpolate_latents,
         latents,
-        load_wavegan,
         run_generator,
         save_spectrogram_grid,
         write_samples,
@@ -58,11 +57,12 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"-n x --interpolate is {args.num * args.interpolate} clips; at most {MAX_CLIPS}")
     if args.grid and not args.grid.lower().endswith(".png"):
         raise UsageError(f"--grid must name a .png file, got '{args.grid}'")
+    from audiogan.inference.loading import load_wavegan_model
     from audiogan.pretrained import resolve_model
 
     device = resolve_device(args.device)
-    generator, sample_rate, bundle = load_wavegan(resolve_model(args.model, "wavegan"))
-    dim = generator.latent_dim
+    model = load_wavegan_model(resolve_model(args.model, "wavegan"))
+    generator, sample_rate, dim = model.generator, model.sample_rate, model.latent_dim
     z = latents(args.seed, args.num, dim)
     if args.interpolate is not None:
         end = args.seed + 1 if args.seed_to is None else args.seed_to
@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         )
     print(
         f"wrote {len(written)} clips ({audio.shape[-1] / sample_rate:.3f} s at {sample_rate} Hz) to "
-        f"{Path(args.outdir)} from {bundle.path} (step {bundle.step})",
+        f"{Path(args.outdir)} from {model.path} (step {model.step})",
         file=sys.stderr,
     )
     return 0

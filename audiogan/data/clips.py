@@ -19,8 +19,8 @@ import torch
 from torch.utils.data import Dataset
 
 from audiogan.audio import find_audio_files, load
+from audiogan.data.sampling import index_and_rng
 from audiogan.errors import DataDirError
-from audiogan.train.task import index_and_rng
 
 
 @dataclass(frozen=True)

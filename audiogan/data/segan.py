@@ -31,8 +31,8 @@ from torch import Tensor
 from torch.utils.data import Dataset
 
 from audiogan.audio import info, load
+from audiogan.data.sampling import index_and_rng
 from audiogan.errors import AudioError, DataDirError
-from audiogan.train.task import index_and_rng
 
 CACHE_VERSION = 1
 SAMPLE_RATE = 16000

@@ -22,10 +22,10 @@ import torch
 from torch import nn
 
 from audiogan import audio
-from audiogan.errors import AudioGanError, CheckpointError
+from audiogan.errors import AudioGanError
 from audiogan.features import world
+from audiogan.inference.loading import DIRECTIONS, ConverterModel, load_converter_model
 
-DIRECTIONS = {"A2B": ("G_AB", "A", "B"), "B2A": ("G_BA", "B", "A")}
 # Frames whose envelope power is below this (dB re full scale) are digital silence, far below any recorded
 # background (16-bit quantisation noise is about -100 dB). The generator never saw such frames and would turn
 # them into noise, so they keep the source envelope and stay silent.
@@ -50,23 +50,20 @@ class VoiceConverter:
     def from_checkpoint(cls, path: str | os.PathLike, direction: str = "A2B",
                         device: str = "cpu") -> VoiceConverter:
         """Rebuild a converter from a ``cyclegan_vc2`` checkpoint (file or experiment dir) alone."""
-        from audiogan.train.checkpoint import load_for_inference
+        return cls.from_model(load_converter_model(path, (direction,)), direction, device)
 
+    @classmethod
+    def from_model(cls, model: ConverterModel, direction: str = "A2B", device: str = "cpu") -> VoiceConverter:
+        """One direction of a loaded :class:`ConverterModel` (see :func:`load_converter_model`)."""
         if direction not in DIRECTIONS:
             raise AudioGanError(f"direction must be A2B or B2A, got '{direction}'")
-        net, src, tgt = DIRECTIONS[direction]
-        bundle = load_for_inference(path, tasks=("cyclegan_vc2",), names=(net,))
-        extra = bundle.extra or {}
-        try:
-            wcfg = world.WorldConfig.from_dict(extra["world"])
-            stats = {k: world.SpeakerStats.from_dict(v) for k, v in extra["stats"].items()}
-            s, t = stats[src], stats[tgt]
-        except (KeyError, TypeError, AudioGanError) as e:
-            raise CheckpointError(f"{bundle.path}: holds no usable speaker statistics ({e})") from None
+        if direction not in model.generators:
+            raise AudioGanError(f"{model.path}: its {direction} generator was not loaded")
+        _, src, tgt = DIRECTIONS[direction]
         dev = torch.device(device)
-        names = extra.get("speakers") or {}
-        speakers = (str(names.get(src, src)), str(names.get(tgt, tgt)))
-        return cls(bundle.networks[net].to(dev).eval(), wcfg, s, t, dev, speakers)
+        generator = model.generators[direction].to(dev).eval()
+        speakers = (model.speakers[src], model.speakers[tgt])
+        return cls(generator, model.world_config, model.stats[src], model.stats[tgt], dev, speakers)
 
     @property
     def sample_rate(self) -> int:

@@ -32,7 +32,8 @@ import torch
 from torch import Tensor, nn
 
 from audiogan.audio import AudioWriter, find_audio_files, info, iter_blocks
-from audiogan.errors import AudioGanError, CheckpointError
+from audiogan.errors import AudioGanError
+from audiogan.inference.loading import load_segan_model
 
 SAMPLE_RATE = 16000
 PEAK_LIMIT = 0.999
@@ -355,15 +356,10 @@ class _null:
 
 
 def load_generator(checkpoint: str | os.PathLike) -> tuple[nn.Module, dict, dict, Path]:
-    """The SEGAN generator of a checkpoint (EMA weights when present), its ``extra``, config and path.
-
-    Memory-lean: the checkpoint is memory-mapped, so optimizer states and the discriminator never reach
-    memory (for SEGAN+ this keeps `audiogan denoise` under 1 GB).
-    """
-    from audiogan.train import checkpoint as ckpt
-
-    bundle = ckpt.load_for_inference(checkpoint, tasks=("segan",), names=("generator",))
-    return bundle.networks["generator"], dict(bundle.extra), bundle.config, bundle.path
+    """``(generator, extra, config, path)`` of a SEGAN checkpoint: the old tuple form, kept for existing
+    callers; new code uses :func:`audiogan.inference.loading.load_segan_model`."""
+    m = load_segan_model(checkpoint)
+    return m.generator, m.extra, m.config, m.path
 
 
 def bf16_is_fast(device: str | torch.device) -> bool:
@@ -390,22 +386,16 @@ def load_enhancer(
     overlap: float = 0.5,
 ) -> Enhancer:
     """An :class:`Enhancer` rebuilt from a SEGAN checkpoint (file or experiment dir) alone."""
-    generator, extra, config, path = load_generator(checkpoint)
-    try:
-        window = int(extra.get("window", config["model"]["window"]))
-        preemph = float(extra.get("preemph", config["data"]["preemph"]))
-        sr = int(extra.get("sample_rate", SAMPLE_RATE))
-    except (KeyError, TypeError, ValueError):
-        raise CheckpointError(f"{path}: lacks the SEGAN window/pre-emphasis settings") from None
+    model = load_segan_model(checkpoint)
     return Enhancer(
-        generator,
-        window=window,
+        model.generator,
+        window=model.window,
         batch_size=batch_size,
         device=device,
         bf16=bf16,
-        preemph=preemph,
+        preemph=model.preemph,
         seed=seed,
-        sample_rate=sr,
+        sample_rate=model.sample_rate,
         overlap=overlap,
     )
 

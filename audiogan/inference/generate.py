@@ -113,15 +113,6 @@ def save_spectrogram_grid(
     return path
 
 
-def load_wavegan(checkpoint: str | os.PathLike):
-    """``(generator, sample_rate, bundle)`` of a WaveGAN checkpoint (EMA weights when it has them)."""
-    from audiogan.train.checkpoint import load_for_inference
-
-    bundle = load_for_inference(checkpoint, tasks=("wavegan",), names=("generator",))
-    sample_rate = int(bundle.extra.get("sample_rate", bundle.config["data"]["sample_rate"]))
-    return bundle.networks["generator"], sample_rate, bundle
-
-
 def write_samples(
     audio: np.ndarray, sample_rate: int, outdir: str | os.PathLike, names: list[str]
 ) -> list[Path]:

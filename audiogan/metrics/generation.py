@@ -134,17 +134,12 @@ class Classifier:
 
 
 def load_classifier(path: str | os.PathLike, device: str = "cpu") -> Classifier:
-    from audiogan.train.checkpoint import load_for_inference
+    """The scorer of a ``classifier`` checkpoint, run on ``device``
+    (:func:`audiogan.inference.loading.load_classifier_model` wrapped with the scoring methods)."""
+    from audiogan.inference.loading import load_classifier_model
 
-    bundle = load_for_inference(path, tasks=("classifier",), names=("classifier",))
-    extra = bundle.extra
-    return Classifier(
-        bundle.networks["classifier"],
-        list(extra["labels"]),
-        int(extra["sample_rate"]),
-        int(extra["clip_len"]),
-        device,
-    )
+    m = load_classifier_model(path)
+    return Classifier(m.net, m.labels, m.sample_rate, m.clip_len, device)
 
 
 def load_folder(clf: Classifier, paths: list, progress: bool = False) -> torch.Tensor:

@@ -22,7 +22,7 @@ from torch import Tensor, nn
 
 from audiogan.data.clips import Clip, ClipDataset, list_clips, load_clips_array, subset
 from audiogan.errors import ConfigError, DataDirError
-from audiogan.models.classifier import SpectrogramCNN
+from audiogan.models.registry import build
 from audiogan.train.task import AdversarialTask, base_config
 
 
@@ -74,23 +74,8 @@ class ClassifierTask(AdversarialTask):
 
     @classmethod
     def build_networks(cls, config: dict[str, Any]) -> dict[str, nn.Module]:
-        m = config["model"]
-        if len(m["labels"]) < 2:
-            raise ConfigError(
-                "model.labels must name at least 2 classes (filled from the data when training)"
-            )
-        net = SpectrogramCNN(
-            len(m["labels"]),
-            config["data"]["sample_rate"],
-            m["width"],
-            m["n_mels"],
-            m["n_fft"],
-            m["hop_length"],
-            m["dropout"],
-            freq_masks=m.get("freq_masks", 0),  # absent from checkpoints before augmentation
-            time_masks=m.get("time_masks", 0),
-        )
-        return {"classifier": net}
+        # one definition for training and inference (which rebuilds from a checkpoint without this task)
+        return build("classifier", config, discriminators=True)
 
     def __init__(self, config: dict[str, Any]):
         super().__init__(config)

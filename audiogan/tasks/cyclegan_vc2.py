@@ -31,12 +31,13 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.utils.data import Dataset
 
+from audiogan.data.sampling import index_and_rng
 from audiogan.errors import ConfigError
 from audiogan.features import world
-from audiogan.models.cyclegan_vc2 import Generator2to1to2D, PatchDiscriminator
+from audiogan.models.registry import build
 from audiogan.nn.losses import get_gan_loss
 from audiogan.paths import check_name, child_path
-from audiogan.train.task import AdversarialTask, base_config, index_and_rng
+from audiogan.train.task import AdversarialTask, base_config
 
 SHORT_POLICIES = ("pad", "skip")
 
@@ -144,17 +145,8 @@ class CycleGANVC2Task(AdversarialTask):
 
     @classmethod
     def build_networks(cls, config: dict[str, Any]) -> dict[str, nn.Module]:
-        m = config["model"]
-        g, d = m["generator"], m["discriminator"]
-
-        def gen() -> nn.Module:
-            return Generator2to1to2D(m["feature_dim"], g["channels"], g["down_channels"], g["res_channels"],
-                                     g["res_hidden_channels"], g["num_residual"])
-
-        def disc() -> nn.Module:
-            return PatchDiscriminator(d["channels"], final_kernel=d["final_kernel"])
-
-        return {"G_AB": gen(), "G_BA": gen(), "D_A": disc(), "D_B": disc(), "D2_A": disc(), "D2_B": disc()}
+        # one definition for training and inference (which rebuilds from a checkpoint without this task)
+        return build("cyclegan_vc2", config, discriminators=True)
 
     def __init__(self, config: dict[str, Any]):
         super().__init__(config)

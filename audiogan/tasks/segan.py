@@ -30,7 +30,8 @@ from torch import Tensor, nn
 from torch.utils.data import Dataset
 
 from audiogan.errors import ConfigError
-from audiogan.models.segan import MODEL_DEFAULTS, build_discriminator, build_generator, check_model_config
+from audiogan.models.registry import build
+from audiogan.models.segan import MODEL_DEFAULTS
 from audiogan.nn.blocks import VirtualBatchNorm1d, vbn_reference_pass
 from audiogan.nn.losses import get_gan_loss, gradient_penalty
 from audiogan.train.task import AdversarialTask, base_config
@@ -81,13 +82,8 @@ class SEGANTask(AdversarialTask):
 
     @classmethod
     def build_networks(cls, config: dict[str, Any]) -> dict[str, nn.Module]:
-        # keys added later (d_activation, ...) take their defaults, so older checkpoints still build
-        model = {**MODEL_DEFAULTS, **config["model"]}
-        try:
-            check_model_config(model)
-            return {"generator": build_generator(model), "discriminator": build_discriminator(model)}
-        except ValueError as e:
-            raise ConfigError(str(e)) from None
+        # one definition for training and inference (which rebuilds from a checkpoint without this task)
+        return build("segan", config, discriminators=True)
 
     def __init__(self, config: dict[str, Any]):
         super().__init__(config)

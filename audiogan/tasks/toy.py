@@ -15,18 +15,10 @@ import torch
 from torch import Tensor, nn
 from torch.utils.data import Dataset
 
+from audiogan.data.sampling import index_and_rng
+from audiogan.models.registry import build
 from audiogan.nn.losses import clip_weights, get_gan_loss, gradient_penalty, r1_penalty
-from audiogan.train.task import AdversarialTask, base_config, index_and_rng
-
-
-def _mlp(n_in: int, hidden: int, n_out: int) -> nn.Sequential:
-    return nn.Sequential(
-        nn.Linear(n_in, hidden),
-        nn.LeakyReLU(0.2),
-        nn.Linear(hidden, hidden),
-        nn.LeakyReLU(0.2),
-        nn.Linear(hidden, n_out),
-    )
+from audiogan.train.task import AdversarialTask, base_config
 
 
 class MixtureDataset(Dataset):
@@ -90,12 +82,8 @@ class ToyGANTask(AdversarialTask):
 
     @classmethod
     def build_networks(cls, config: dict[str, Any]) -> dict[str, nn.Module]:
-        m = config["model"]
-        dim = len(config["data"]["means"][0])
-        return {
-            "generator": _mlp(m["latent_dim"], m["hidden"], dim),
-            "discriminator": _mlp(dim, m["hidden"], 1),
-        }
+        # one definition for training and inference (which rebuilds from a checkpoint without this task)
+        return build("toy", config, discriminators=True)
 
     def __init__(self, config: dict[str, Any]):
         super().__init__(config)

@@ -20,7 +20,7 @@ from torch import Tensor, nn
 
 from audiogan.data.clips import ClipDataset, list_clips, subset
 from audiogan.errors import ConfigError
-from audiogan.models.wavegan import SLICE_LENS, UPSAMPLE_MODES, WaveGANDiscriminator, WaveGANGenerator
+from audiogan.models.registry import build
 from audiogan.nn.losses import clip_weights, get_gan_loss, gradient_penalty, r1_penalty
 from audiogan.train.task import AdversarialTask, base_config
 
@@ -78,32 +78,8 @@ class WaveGANTask(AdversarialTask):
 
     @classmethod
     def build_networks(cls, config: dict[str, Any]) -> dict[str, nn.Module]:
-        m = config["model"]
-        if m["slice_len"] not in SLICE_LENS:
-            raise ConfigError(f"model.slice_len must be one of {SLICE_LENS}, got {m['slice_len']}")
-        if m["upsample"] not in UPSAMPLE_MODES:
-            raise ConfigError(f"model.upsample must be one of {UPSAMPLE_MODES}, got '{m['upsample']}'")
-        if m["dim"] < 1 or m["latent_dim"] < 1 or m["phase_shuffle"] < 0 or m["post_proc_taps"] < 0:
-            raise ConfigError(
-                "model.dim and model.latent_dim must be >= 1, phase_shuffle/post_proc_taps >= 0"
-            )
-        g = WaveGANGenerator(
-            m["slice_len"],
-            m["dim"],
-            m["latent_dim"],
-            m["kernel_size"],
-            upsample=m["upsample"],
-            batchnorm=m["batchnorm"],
-            post_proc_taps=m["post_proc_taps"],
-        )
-        d = WaveGANDiscriminator(
-            m["slice_len"],
-            m["dim"],
-            m["kernel_size"],
-            phase_shuffle=m["phase_shuffle"],
-            batchnorm=m["batchnorm"],
-        )
-        return {"generator": g, "discriminator": d}
+        # one definition for training and inference (which rebuilds from a checkpoint without this task)
+        return build("wavegan", config, discriminators=True)
 
     def __init__(self, config: dict[str, Any]):
         super().__init__(config)

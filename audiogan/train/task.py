@@ -5,14 +5,16 @@ checkpoints, logging and processes, and nothing about any model. Subclass :class
 
 * ``default_config()`` – the full config schema with defaults (model/data/loss sections plus any
   trainer/optim/scheduler defaults the family wants to change). See :func:`base_config`.
-* ``build_networks(config)`` (classmethod) – ``{name: nn.Module}``. Must not touch data: inference
-  rebuilds the networks from a checkpoint's config with this alone.
+* ``build_networks(config)`` (classmethod) – ``{name: nn.Module}``. Must not touch data. Inference
+  never imports a task: it rebuilds the networks from a checkpoint's config with
+  :func:`audiogan.models.build`, so a family registers its builder in ``audiogan/models/registry.py``
+  and returns ``build(name, config, discriminators=True)`` here (one definition for both).
 * ``generators`` / ``discriminators`` – network names stepped by ``generator_loss`` and
   ``discriminator_loss``. Optimizers are per group (``optim.generator``/``optim.discriminator``);
   EMA applies to the generator group. A task with no discriminators is plain supervised training.
 * ``train_dataset()`` – a map-style dataset. The trainer's sampler hands it keys ``(index, seed)``;
-  ``index_and_rng(key)`` turns a key into the item index and a ``numpy`` Generator so random crops are
-  reproducible and resumable whatever the number of workers.
+  ``index_and_rng(key)`` (:mod:`audiogan.data.sampling`) turns a key into the item index and a ``numpy``
+  Generator so random crops are reproducible and resumable whatever the number of workers.
 * ``discriminator_loss(batch)`` / ``generator_loss(batch)`` – dicts of named scalar tensors; the
   ``"loss"`` entry is back-propagated, every entry is logged.
 * ``evaluate(outdir)`` (optional) – metrics on a dev set, run on rank 0 every ``eval_interval`` steps;
@@ -31,10 +33,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
-import numpy as np
 import torch
 from torch import nn
 from torch.utils.data import Dataset
+
+from audiogan.data.sampling import index_and_rng  # noqa: F401  (moved; old import path)
 
 TRAINER_DEFAULTS: dict[str, Any] = {
     "max_steps": 1000,  # generator updates
@@ -106,15 +109,6 @@ def _deep_update(dst: dict, src: dict) -> None:
             _deep_update(dst[k], v)
         else:
             dst[k] = v
-
-
-def index_and_rng(key: int | tuple[int, int]) -> tuple[int, np.random.Generator]:
-    """Split a sampler key into (item index, per-item RNG). Plain ints get a fixed RNG (evaluation)."""
-    if isinstance(key, tuple | list):
-        index, seed = int(key[0]), int(key[1])
-    else:
-        index, seed = int(key), int(key)
-    return index, np.random.default_rng(seed)
 
 
 class AdversarialTask:

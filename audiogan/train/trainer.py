@@ -13,6 +13,7 @@ import json
 import math
 import os
 import random
+import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -24,9 +25,10 @@ import torch
 from torch.utils.data import DataLoader, Sampler
 
 from audiogan import __version__
+from audiogan import checkpoint as ckpt
 from audiogan.config import diff_keys, read_yaml, save_config
+from audiogan.devices import resolve_device
 from audiogan.errors import ConfigError
-from audiogan.train import checkpoint as ckpt
 from audiogan.train import distributed as dist
 from audiogan.train.task import AdversarialTask
 
@@ -210,8 +212,6 @@ class Trainer:
 
     # -- setup --------------------------------------------------------------------------------------
     def _setup(self) -> None:
-        from audiogan.cli._common import resolve_device
-
         check_trainer_config(self.config)
         device = resolve_device(self.cfg["device"])
         dist.init_from_env(device)
@@ -481,9 +481,23 @@ class Trainer:
     # -- the loop -----------------------------------------------------------------------------------
     def fit(self) -> dict[str, Any]:
         self._setup()
-        dataset = self.task.train_dataset()  # a missing or bad data dir fails before anything is written
+        created = not self.outdir.exists()
+        self.task.outdir = self.outdir  # e.g. SEGAN's window cache lives in the experiment dir
         with self._exclusive():
+            try:
+                dataset = self.task.train_dataset()
+            except BaseException:
+                self._undo_failed_start(created)
+                raise
             return self._fit(dataset)
+
+    def _undo_failed_start(self, created: bool) -> None:
+        """A start whose data fails leaves no trace: the lock file, and the folder when this run made it."""
+        if not self.main:
+            return
+        (self.outdir / ".lock").unlink(missing_ok=True)
+        if created:
+            shutil.rmtree(self.outdir, ignore_errors=True)
 
     @contextlib.contextmanager
     def _exclusive(self) -> Iterator[None]:

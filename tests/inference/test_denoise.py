@@ -128,3 +128,86 @@ def test_half_window_overlap_is_the_periodic_hann():
     from audiogan.inference.denoise import crossfade_window
 
     np.testing.assert_array_equal(crossfade_window(32, 16), torch.hann_window(32, periodic=True).numpy())
+
+
+# -- training and inference agree on pre-emphasis --------------------------------------------------------
+# Training pre-emphasises the cached windows (audiogan.data.segan.preemphasis, torchaudio, whole signal);
+# inference pre-emphasises block by block and de-emphasises the generator's output (stateful filters in
+# audiogan.inference.denoise). A mismatch would feed the generator a differently filtered signal than it
+# was trained on, or leave the output tilted.
+COEFFS = [0.0, 0.5, 0.95, 0.97]
+
+
+def _speechy(n: int, seed: int = 0) -> np.ndarray:
+    t = np.arange(n) / 16000
+    x = sum(np.sin(2 * np.pi * k * 140 * t) / k for k in range(1, 30))
+    x = x * (0.6 + 0.4 * np.sin(2 * np.pi * 3 * t))
+    return (0.2 * x + 0.02 * np.random.default_rng(seed).standard_normal(n)).astype(np.float32)
+
+
+def _blocks(x: np.ndarray, sizes=(1, 700, 5, 1024, 3000)):
+    i, k = 0, 0
+    while i < x.shape[1]:
+        n = sizes[k % len(sizes)]
+        yield x[:, i : i + n]
+        i, k = i + n, k + 1
+
+
+@pytest.mark.parametrize("coeff", COEFFS)
+def test_inference_preemphasis_equals_training_preemphasis(coeff):
+    from audiogan.data.segan import preemphasis
+    from audiogan.inference.denoise import _Preemphasis
+
+    x = np.stack([_speechy(9000), _speechy(9000, seed=1)])
+    trained = preemphasis(x, coeff)
+    pre = _Preemphasis(coeff, channels=2)
+    streamed = np.concatenate([pre(b) for b in _blocks(x)], axis=1)  # block edges must not matter
+    assert streamed.shape == trained.shape and streamed.dtype == np.float32
+    np.testing.assert_allclose(streamed, trained, atol=1e-6, rtol=0)
+    if coeff:  # and both are y[n] = x[n] - c x[n-1] with x[-1] = 0
+        np.testing.assert_allclose(trained[:, 1:], x[:, 1:] - coeff * x[:, :-1], atol=1e-6)
+        np.testing.assert_allclose(trained[:, 0], x[:, 0], atol=1e-7)
+
+
+@pytest.mark.parametrize("coeff", COEFFS)
+def test_inference_deemphasis_inverts_training_preemphasis(coeff):
+    from audiogan.data.segan import deemphasis, preemphasis
+    from audiogan.inference.denoise import _Deemphasis
+
+    x = np.stack([_speechy(9000), 1.5 * _speechy(9000, seed=2)])  # peaks above 1: no clamping either
+    emphasised = preemphasis(x, coeff)
+    de = _Deemphasis(coeff, channels=2)
+    back = np.concatenate([de(b) for b in _blocks(emphasised)], axis=1)
+    np.testing.assert_allclose(back, x, atol=1e-5, rtol=0)
+    np.testing.assert_allclose(back, deemphasis(emphasised, coeff), atol=1e-5, rtol=0)  # training's inverse
+
+
+@pytest.mark.parametrize("coeff", [0.95, 0.8])
+def test_the_generator_sees_at_inference_the_windows_it_was_trained_on(tmp_path, coeff):
+    from audiogan.data.segan import PairedWindows, build_cache
+
+    x = _speechy(6000)
+    (tmp_path / "d").mkdir()
+    sf.write(tmp_path / "noisy.wav", x, 16000, subtype="FLOAT")
+    sf.write(tmp_path / "clean.wav", 0.5 * x, 16000, subtype="FLOAT")
+    (tmp_path / "d" / "wav.scp").write_text(f"u1 {tmp_path / 'noisy.wav'}\n")
+    (tmp_path / "d" / "spk1.scp").write_text(f"u1 {tmp_path / 'clean.wav'}\n")
+    windows = PairedWindows(build_cache(tmp_path / "d", tmp_path / "cache", window=1024, stride=0.5,
+                                        preemph=coeff, progress=False))
+    trained = {int(s): windows[i][0].numpy() for i, s in enumerate(windows.starts)}  # start -> noisy window
+
+    seen = []
+
+    def spy(frames):
+        seen.extend(frames[:, 0].numpy().copy())
+        return frames
+
+    enh = Enhancer(spy, window=1024, batch_size=3, preemph=coeff)
+    y = np.concatenate(list(enh.stream(_blocks(x[None]), 16000, 1)), axis=1)[0]
+    # frame j starts half a window before signal index 512 (j - 1): the first is half zero padding
+    inside = {512 * (j - 1): f for j, f in enumerate(seen) if j >= 1 and 512 * (j - 1) + 1024 <= len(x)}
+    common = sorted(set(inside) & set(trained))
+    assert len(common) >= 9
+    for start in common:
+        np.testing.assert_allclose(inside[start], trained[start], atol=1e-6, rtol=0)
+    np.testing.assert_allclose(y, x, atol=1e-5)  # and de-emphasis brings an identity model's output back

@@ -8,11 +8,12 @@
 #   bash run.sh --stage 3 --stop-stage 4           # re-run generation and scoring only
 #
 # Stages: -1 check the corpus, 0 data dirs {train,valid,test} (speaker-disjoint), 1 evaluation classifier,
-# 2 WaveGAN training, 3 generation, 4 scoring -> $expdir/RESULTS.md
+# 2 WaveGAN training, 3 generation, 4 scoring -> $expdir/RESULTS.md, 5 latent interpolations and the
+# listening page, 6 inference-only fp16 copies of the generator and the classifier (built-in models)
 set -euo pipefail
 
 stage=-1
-stop_stage=5
+stop_stage=6
 conf=conf/wavegan.yaml
 clf_conf=            # default: conf/classifier.yaml (conf/classifier.debug.yaml with a *.debug.yaml conf)
 db_root=             # default: $AUDIOGAN_DATA (see db.sh)
@@ -113,4 +114,10 @@ if [ "$stage" -le 5 ] && [ "$stop_stage" -ge 5 ]; then
     --system "real (test)=$data/test" --system "generated=$expdir/generated/wav" \
     --image "generated samples=$expdir/generated/grid.png" \
     --image "latent interpolations (4 paths, 8 steps each)=$expdir/interpolations/grid.png"
+fi
+
+if [ "$stage" -le 6 ] && [ "$stop_stage" -ge 6 ]; then
+  echo "stage 6: inference-only fp16 copies -> $expdir/export/{wavegan,classifier}.pt"
+  audiogan export "$expdir" "$expdir/export/wavegan.pt" --force
+  audiogan export "$clfdir" "$expdir/export/classifier.pt" --force
 fi
