@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from pathlib import Path
 
 from audiogan import __version__
 from audiogan.errors import AudioGanError
@@ -25,6 +26,21 @@ SUBCOMMANDS = {
     "export": "audiogan.cli.export",
     "report": "audiogan.cli.report",
 }
+
+
+def describe_os_error(e: OSError) -> str:
+    """``path: cannot write (Read-only file system)`` instead of ``[Errno 30] ...: '.x.tmp.png'``: our own
+    temporary files (``.NAME.tmp...``) are reported as the file the user asked for."""
+    import re
+
+    reason = e.strerror or type(e).__name__
+    if not e.filename:
+        return reason if not str(e) else str(e).splitlines()[0]
+    path = Path(str(e.filename))
+    m = re.match(r"^\.(.+?)\.tmp", path.name)
+    if m:
+        path = path.with_name(m.group(1))
+    return f"{path}: {reason}"
 
 
 class UsageError(AudioGanError):
@@ -63,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"audiogan: error: {str(e).splitlines()[0] if str(e) else type(e).__name__}\n")
         return 2
     except OSError as e:  # permissions, full disk, ...: the user's environment, not a bug
-        sys.stderr.write(f"audiogan: error: {e}\n")
+        sys.stderr.write(f"audiogan: error: {describe_os_error(e)}\n")
         return 2
     except KeyboardInterrupt:
         sys.stderr.write("audiogan: interrupted\n")

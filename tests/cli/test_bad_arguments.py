@@ -92,3 +92,14 @@ def test_bad_argument_is_one_line_and_exit_2(case, files, capsys):
     assert words in lines[0], (case, lines[0])
     after = sorted(p.relative_to(files) for p in files.rglob("*"))
     assert after == before, f"{case}: wrote {set(after) - set(before)}"
+
+
+def test_os_errors_name_the_users_file_not_our_temporary_one():
+    import errno
+
+    from audiogan.cli import describe_os_error
+
+    e = OSError(errno.EROFS, "Read-only file system", "ro_dir/.g.png.tmp.png")
+    assert describe_os_error(e) == "ro_dir/g.png: Read-only file system"
+    assert describe_os_error(PermissionError(13, "Permission denied", "/x/y.csv")) == "/x/y.csv: Permission denied"
+    assert describe_os_error(OSError("disk on fire")) == "disk on fire"
