@@ -101,5 +101,6 @@ def test_os_errors_name_the_users_file_not_our_temporary_one():
 
     e = OSError(errno.EROFS, "Read-only file system", "ro_dir/.g.png.tmp.png")
     assert describe_os_error(e) == "ro_dir/g.png: Read-only file system"
-    assert describe_os_error(PermissionError(13, "Permission denied", "/x/y.csv")) == "/x/y.csv: Permission denied"
+    denied = PermissionError(13, "Permission denied", "/x/y.csv")
+    assert describe_os_error(denied) == "/x/y.csv: Permission denied"
     assert describe_os_error(OSError("disk on fire")) == "disk on fire"
