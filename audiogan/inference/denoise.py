@@ -19,7 +19,6 @@ an input.
 
 from __future__ import annotations
 
-import math
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -41,70 +40,39 @@ WRITABLE = (".wav", ".flac", ".ogg")  # output containers; other inputs (.aiff, 
 
 
 class StreamResampler:
-    """Block-wise band-limited resampling that gives the same samples as resampling the whole signal.
+    """Block-wise band-limited resampling: ``push(x: ndarray[C, t]) -> ndarray[C, t']``, ``flush()`` returns
+    the tail; the total output length is ``ceil(n * new / orig)``, delay-compensated (no seams, no shift).
 
-    Uses torchaudio's sinc kernel on overlapping segments: each segment starts on a multiple of the
-    reduced input period and carries ``context`` samples on both sides, so every output sample sees
-    exactly the input it would see in a whole-file ``torchaudio.functional.resample``.
-    ``push(x: ndarray[C, t]) -> ndarray[C, t']``, ``flush()`` returns the tail; the total output length
-    is ``ceil(n * new / orig)``.
+    A thin wrapper over soxr's ``ResampleStream`` (HQ). It replaced a hand-written block-wise torchaudio
+    resampler: measured by ``benchmarks/stream_resample.py`` (sines up to 0.45 of the lower rate, 20 s,
+    64k-sample blocks) soxr is 71-134 dB SNR against the exact signal where ours was 21-30 dB (torchaudio's
+    default kernel rolls off early), and 7-26x as fast.
     """
 
     def __init__(self, orig_sr: int, new_sr: int, channels: int = 1):
+        import soxr
+
         self.channels = int(channels)
         self.orig_sr, self.new_sr = int(orig_sr), int(new_sr)
         self.identity = self.orig_sr == self.new_sr
-        g = math.gcd(self.orig_sr, self.new_sr)
-        self.orig, self.new = self.orig_sr // g, self.new_sr // g
-        if not self.identity:
-            import torchaudio.transforms as T
+        self.rs = None if self.identity else soxr.ResampleStream(
+            self.orig_sr, self.new_sr, self.channels, dtype="float32", quality="HQ"
+        )
 
-            self.rs = T.Resample(self.orig_sr, self.new_sr)
-            # output frame k reads input [k*orig - width, k*orig + width + orig): context covers both sides
-            self.context = self.orig * (math.ceil(self.rs.width / self.orig) + 1)
-        self.buf: np.ndarray | None = None
-        self.buf_start = 0  # global input index of buf[:, 0] (a multiple of self.orig)
-        self.done = 0  # global input index up to which output has been emitted (a multiple of self.orig)
-        self.total = 0  # input samples pushed
-
-    def _run(self, seg: np.ndarray) -> np.ndarray:
-        with torch.no_grad():
-            return self.rs(torch.from_numpy(np.ascontiguousarray(seg))).numpy()
+    def _run(self, x: np.ndarray, last: bool) -> np.ndarray:
+        y = self.rs.resample_chunk(np.ascontiguousarray(x.T, dtype=np.float32), last=last)
+        return np.ascontiguousarray(y.reshape(-1, self.channels).T)
 
     def push(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=np.float32)
         if self.identity:
             return x
-        self.total += x.shape[1]
-        self.buf = x if self.buf is None else np.concatenate([self.buf, x], axis=1)
-        end = self.buf_start + self.buf.shape[1]
-        stop = (end - self.context) // self.orig * self.orig
-        if stop <= self.done:
-            return np.zeros((x.shape[0], 0), np.float32)
-        out = self._segment(stop, end_of_input=False)
-        keep_from = max(0, self.done - self.context)  # aligned: done and context are multiples of orig
-        self.buf = self.buf[:, keep_from - self.buf_start :]
-        self.buf_start = keep_from
-        return out
-
-    def _segment(self, stop: int, end_of_input: bool) -> np.ndarray:
-        s = max(0, self.done - self.context)
-        e = self.buf_start + self.buf.shape[1] if end_of_input else stop + self.context
-        y = self._run(self.buf[:, s - self.buf_start : e - self.buf_start])
-        first = (self.done - s) // self.orig * self.new
-        if end_of_input:
-            last = -(-self.total * self.new // self.orig) - s // self.orig * self.new
-        else:
-            last = first + (stop - self.done) // self.orig * self.new
-        self.done = stop
-        return y[:, first:last]
+        return self._run(x, last=False)
 
     def flush(self) -> np.ndarray:
-        if self.identity or self.buf is None:
+        if self.identity:
             return np.zeros((self.channels, 0), np.float32)
-        out = self._segment(self.buf_start + self.buf.shape[1], end_of_input=True)
-        self.buf = self.buf[:, :0]
-        return out
+        return self._run(np.zeros((self.channels, 0), np.float32), last=True)
 
 
 class _Preemphasis:
