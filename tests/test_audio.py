@@ -358,15 +358,8 @@ def test_find_audio_files(tmp_path):
 
 
 # -- real speech ---------------------------------------------------------------------------------------
-def _data_root() -> Path:
-    default = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-    return Path(os.environ.get("AUDIOGAN_DATA") or default)
-
-
-def test_real_speech_flac_loads_and_resamples():
-    root = _data_root()
-    if not (root / "manifest.tsv").is_file():
-        pytest.skip(f"no real data: {root}/manifest.tsv absent (set AUDIOGAN_DATA)")
+def test_real_speech_flac_loads_and_resamples(data_root):
+    root = data_root
     rows = [line.split("\t") for line in (root / "manifest.tsv").read_text().splitlines()[1:] if line]
     rel, rate, n = next(r[:3] for r in rows if r[0].startswith("vcc2016/"))
     x, sr = audio.load(root / rel)

@@ -195,8 +195,6 @@ def test_diff_keys():
 
 
 # -- through the CLI -------------------------------------------------------------------------------------
-
-
 def test_cli_unknown_override_is_one_line_exit_2(tmp_path, capsys):
     from audiogan.cli import main
 

@@ -38,7 +38,7 @@ PACKAGE = ROOT / "audiogan"
 
 LAYERS: dict[str, int] = {
     "audiogan": 0, "errors": 0, "config": 0, "audio": 0, "paths": 0, "nn": 0, "checkpoint": 0, "devices": 0,
-    "pretrained": 0,
+    "dsp": 0, "pretrained": 0,
     "models": 1, "train": 1, "data": 1, "features": 1, "plots": 1,
     "tasks": 2, "inference": 2, "metrics": 2, "report": 2,
     "cli": 3, "__main__": 3,

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import tempfile
 from pathlib import Path
 
 from audiogan.data.datadir import DataDir, utt2spk_to_spk2utt, write_table
@@ -97,18 +99,26 @@ def prepare_dir(
             utt2label[utt] = _apply_rule(*label_rule, rel, "label", stem, root.name)
     if not wav:
         raise AudioGanError(f"{folder}: folder holds no .wav, .flac or .ogg files")
-    out.mkdir(parents=True, exist_ok=True)
-    write_table(out / "wav.scp", wav)
-    write_table(out / "utt2spk", utt2spk)
-    write_table(out / "spk2utt", utt2spk_to_spk2utt(utt2spk))
-    write_table(out / "utt2dur", utt2dur)
-    if label_rule is not None:
-        write_table(out / "utt2label", utt2label)
-    elif (out / "utt2label").exists():
-        (out / "utt2label").unlink()  # a stale table from an earlier run would no longer match
-    d = DataDir(out)
+    # written and validated in a hidden folder beside ``out`` first: a refused layout leaves no data dir
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".prepare", dir=out.parent))
     try:
-        d.validate(no_feats=True, no_text=True)
-    except DataDirError as e:
-        raise DataDirError(f"{e} (choose another --speaker-from rule)") from None
-    return d
+        tables = {"wav.scp": wav, "utt2spk": utt2spk, "spk2utt": utt2spk_to_spk2utt(utt2spk)}
+        tables["utt2dur"] = utt2dur
+        if label_rule is not None:
+            tables["utt2label"] = utt2label
+        for name, table in tables.items():
+            write_table(staging / name, table)
+        try:
+            DataDir(staging).validate(no_feats=True, no_text=True)
+        except DataDirError as e:
+            message = str(e).replace(str(staging), str(out))
+            raise DataDirError(f"{message} (choose another --speaker-from rule)") from None
+        out.mkdir(parents=True, exist_ok=True)
+        for name in tables:
+            os.replace(staging / name, out / name)
+        if label_rule is None and (out / "utt2label").exists():
+            (out / "utt2label").unlink()  # a stale table from an earlier run would no longer match
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return DataDir(out)

@@ -32,6 +32,7 @@ from torch.utils.data import Dataset
 
 from audiogan.audio import info, load
 from audiogan.data.sampling import index_and_rng
+from audiogan.dsp import deemphasis, preemphasis  # noqa: F401 - deemphasis re-exported for callers
 from audiogan.errors import AudioError, DataDirError
 
 CACHE_VERSION = 1
@@ -103,30 +104,6 @@ def window_starts(length: int, window: int, hop: int) -> list[int]:
     if starts[-1] + window < length:
         starts.append(length - window)
     return starts
-
-
-def preemphasis(x: np.ndarray, coeff: float) -> np.ndarray:
-    """``y[n] = x[n] - coeff * x[n-1]`` along the last axis (torchaudio)."""
-    if coeff == 0:
-        return x
-    import torchaudio.functional as AF
-
-    return AF.preemphasis(torch.from_numpy(np.ascontiguousarray(x)), coeff).numpy()
-
-
-def deemphasis(x: np.ndarray, coeff: float) -> np.ndarray:
-    """Inverse of :func:`preemphasis`: ``y[n] = x[n] + coeff * y[n-1]``.
-
-    torchaudio's lfilter with ``clamp=False``: its ``deemphasis`` clamps the output to [-1, 1].
-    """
-    if coeff == 0:
-        return x
-    import torchaudio.functional as AF
-
-    t = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float64))
-    a = torch.tensor([1.0, -coeff], dtype=torch.float64)
-    b = torch.tensor([1.0, 0.0], dtype=torch.float64)
-    return AF.lfilter(t, a, b, clamp=False).numpy().astype(np.float32)
 
 
 def load_pair(

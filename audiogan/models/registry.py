@@ -106,6 +106,8 @@ def _classifier(config: dict[str, Any], discriminators: bool) -> dict[str, nn.Mo
     m = config["model"]
     if len(m["labels"]) < 2:
         raise ConfigError("model.labels must name at least 2 classes (filled from the data when training)")
+    if m.get("freq_masks", 0) < 0 or m.get("time_masks", 0) < 0:
+        raise ConfigError("model.freq_masks and model.time_masks must be >= 0 (0: no SpecAugment)")
     net = SpectrogramCNN(
         len(m["labels"]),
         config["data"]["sample_rate"],

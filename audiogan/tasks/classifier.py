@@ -118,10 +118,11 @@ class ClassifierTask(AdversarialTask):
                 "data.train_dir is not set (a data dir with utt2label or a folder of labelled audio)"
             )
         labels, d = self._labels(), self.config["data"]
-        if d["noise_snr"] and len(d["noise_snr"]) != 2:
-            raise ConfigError(f"data.noise_snr must be [lo, hi] dB or empty, got {d['noise_snr']!r}")
-        if d["shift_ms"] < 0 or not 0 <= d["noise_prob"] <= 1:
-            raise ConfigError("data.shift_ms must be >= 0 and data.noise_prob in [0, 1]")
+        snr = d["noise_snr"]
+        if snr and (len(snr) != 2 or snr[0] > snr[1]):
+            raise ConfigError(f"data.noise_snr must be [lo, hi] dB with lo <= hi, or empty; got {snr!r}")
+        if d["shift_ms"] < 0 or d["gain_db"] < 0 or not 0 <= d["noise_prob"] <= 1:
+            raise ConfigError("data.shift_ms and data.gain_db must be >= 0 and data.noise_prob in [0, 1]")
         unknown = sorted({c.label for c in self._train} - set(labels))
         if unknown:
             raise DataDirError(f"training label '{unknown[0]}' is not in model.labels")

@@ -25,6 +25,13 @@ TINY_SEGAN = {
 }
 
 
+@pytest.fixture
+def work_in_tmp(tmp_path, monkeypatch):
+    """Run the test in its own empty folder (for commands that write to the current directory)."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
 @pytest.fixture(scope="module")
 def ckpt(tmp_path_factory):
     root = tmp_path_factory.mktemp("segan_ckpt")

@@ -176,10 +176,28 @@ def test_score_generation_json(exps, tmp_path, capsys):
     out = capsys.readouterr().out.strip().splitlines()
     res = json.loads(out[-1])
     assert res["generated"]["clips"] == 20 and res["real"]["clips"] == 24
-    assert 1 - 1e-6 <= res["generated"]["inception_score"] <= 2 + 1e-6
+    # the IS recomputed here from the classifier's own posteriors: exp(E KL(p(y|x) || p(y))) per split
+    from audiogan.audio import find_audio_files
+    from audiogan.metrics.generation import load_classifier, load_folder
+
+    clf = load_classifier(exps / "clf")
+    probs = clf.probabilities(load_folder(clf, find_audio_files([tmp_path / "s"]))).astype(np.float64)
+    scores = []
+    for part in (probs[:10], probs[10:]):  # --splits 2
+        marginal = part.mean(axis=0)
+        scores.append(np.exp(np.mean(np.sum(part * (np.log(part) - np.log(marginal)), axis=1))))
+    assert res["generated"]["inception_score"] == pytest.approx(np.mean(scores), rel=1e-6)
+    assert res["generated"]["inception_score_std"] == pytest.approx(np.std(scores), rel=1e-5, abs=1e-9)
+    counts = np.bincount(probs.argmax(1), minlength=2)
+    assert res["generated"]["predicted_labels"] == dict(zip(clf.labels, counts.tolist()))
+    assert res["real"]["labelled_clips"] == 24 and 0 <= res["real"]["accuracy"] <= 1
     assert res["generated"]["bins"] == 3 and 0 <= res["generated"]["ndb"] <= 3
     assert res["ndb_reference_clips"] == 12
     assert out[0].startswith("generated")
+    # the same command gives the same numbers (seeded split and k-means)
+    assert main(["score", "generation", "--classifier", str(exps / "clf"), "--samples", str(tmp_path / "s"),
+                 "--real", str(exps / "data"), "--ndb-bins", "3", "--splits", "2", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1]) == res
 
 
 def test_score_generation_without_real_and_errors(exps, tmp_path, capsys):

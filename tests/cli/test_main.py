@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import textwrap
 from pathlib import Path
 
@@ -55,9 +56,21 @@ def test_version(capsys):
 
 
 def test_console_script_matches_python_m():
-    exe = shutil.which("audiogan")
-    if exe is None:
-        pytest.skip("the audiogan console script is not on PATH (package not pip-installed)")
+    """The README installs the package with pip; its `audiogan` script runs audiogan.cli:main of this
+    version (a stale install would shadow the checkout)."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    try:
+        dist = distribution("audiogan")
+    except PackageNotFoundError:
+        pytest.fail("audiogan is not pip-installed: pip install -e '.[dev]', as the README says")
+    assert dist.version == audiogan.__version__
+    (ep,) = [e for e in dist.entry_points if e.group == "console_scripts" and e.name == "audiogan"]
+    assert ep.value == "audiogan.cli:main" and ep.load() is main
+    user = sysconfig.get_path("scripts", f"{os.name}_user")
+    where = [sysconfig.get_path("scripts"), user, os.environ.get("PATH", "")]
+    exe = shutil.which("audiogan", path=os.pathsep.join(where))
+    assert exe is not None, f"no audiogan script in {where[:2]} or on PATH"
     proc = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and proc.stdout.strip() == f"audiogan {audiogan.__version__}"
 
@@ -154,8 +167,6 @@ def test_audio_errors_in_a_subprocess(tmp_path):
     assert len(lines) == len(names)
     for name, line in zip(names, lines):
         assert line.startswith(f"audiogan: error: {tmp_path / name}: ")
-
-
 
 
 def test_unknown_config_key_via_the_real_cli(tmp_path):

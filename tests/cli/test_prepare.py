@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import os
 from pathlib import Path
 
 import numpy as np
@@ -15,10 +14,6 @@ from audiogan.data.datadir import DataDir, read_table, subset_data_dir
 from audiogan.data.mix import measure_snr
 
 SR = 16000
-ROOT = Path(__file__).resolve().parents[2]
-DATA = Path(os.environ.get("AUDIOGAN_DATA", ROOT.parent / "shared" / "data"))
-needs_data = pytest.mark.skipif(not (DATA / "manifest.tsv").is_file(),
-                                reason=f"real speech not found: {DATA}/manifest.tsv (set AUDIOGAN_DATA)")
 
 
 def noise_clip(seconds: float, seed: int) -> np.ndarray:
@@ -132,13 +127,12 @@ def test_prepare_mix_cli(corpus, tmp_path, capsys):
     assert rc == 2 and err == f"audiogan: error: {tmp_path / 'nope'}: no such data dir\n"
 
 
-@needs_data
-def test_prepare_dir_on_real_speech_matches_the_manifest(tmp_path, capsys):
-    rc, _, err = run_cli(capsys, "prepare", "dir", str(DATA / "vcc2016"), str(tmp_path / "vcc"))
+def test_prepare_dir_on_real_speech_matches_the_manifest(tmp_path, capsys, data_root):
+    rc, _, err = run_cli(capsys, "prepare", "dir", str(data_root / "vcc2016"), str(tmp_path / "vcc"))
     assert rc == 0, err
     d = DataDir(tmp_path / "vcc")
     d.validate(no_feats=True, no_text=True)
-    with open(DATA / "manifest.tsv") as f:
+    with open(data_root / "manifest.tsv") as f:
         rows = [r for r in csv.DictReader(f, delimiter="\t") if r["set"] == "vcc2016"]
     assert len(d.utts) == len(rows) == 120 and d.speakers == ["SF1", "SM1", "TF1", "TM1"]
     for r in rows:
@@ -146,10 +140,9 @@ def test_prepare_dir_on_real_speech_matches_the_manifest(tmp_path, capsys):
         assert d.utt2dur[f"{spk}-{name}"] == pytest.approx(int(r["num_samples"]) / 16000, abs=1e-5)
 
 
-@needs_data
-def test_prepare_mix_on_real_speech_and_noise(tmp_path, capsys):
-    assert run_cli(capsys, "prepare", "dir", str(DATA / "arctic"), str(tmp_path / "arctic"))[0] == 0
-    assert run_cli(capsys, "prepare", "dir", str(DATA / "noise"), str(tmp_path / "noise"))[0] == 0
+def test_prepare_mix_on_real_speech_and_noise(tmp_path, capsys, data_root):
+    assert run_cli(capsys, "prepare", "dir", str(data_root / "arctic"), str(tmp_path / "arctic"))[0] == 0
+    assert run_cli(capsys, "prepare", "dir", str(data_root / "noise"), str(tmp_path / "noise"))[0] == 0
     subset_data_dir(tmp_path / "arctic", tmp_path / "clean", ["clb-arctic_a0001", "slt-arctic_a0002"])
     rc, _, err = run_cli(capsys, "prepare", "mix", "--clean", str(tmp_path / "clean"), "--noise",
                          str(tmp_path / "noise"), "--snrs", "0,5,10,15", "--seed", "1", str(tmp_path / "mix"))

@@ -16,11 +16,8 @@ from audiogan.cli import main
 SR = 16000
 
 
-@pytest.fixture(autouse=True)
-def _work_in_tmp(tmp_path, monkeypatch):
-    """The default per-file CSV goes to the current directory: keep it out of the checkout."""
-    monkeypatch.chdir(tmp_path)
-
+# the default per-file CSV goes to the current directory: keep it out of the checkout
+pytestmark = pytest.mark.usefixtures("work_in_tmp")
 
 
 def voiced(f0: float, dur: float = 0.4, formant: float = 700.0, seed: int = 0) -> np.ndarray:
@@ -154,12 +151,8 @@ def test_csv_never_overwrites_an_input(dirs, capsys):
     assert rc == 2 and "refusing to overwrite" in err and victim.read_bytes() == before
 
 
-def test_real_speech_source_baseline(tmp_path, capsys):
-    root = Path(
-        os.environ.get("AUDIOGAN_DATA", Path(__file__).resolve().parents[2].parent / "shared" / "data")
-    )
-    if not (root / "manifest.tsv").is_file():
-        pytest.skip(f"real speech data not found ({root}/manifest.tsv missing; set AUDIOGAN_DATA)")
+def test_real_speech_source_baseline(tmp_path, capsys, data_root):
+    root = data_root
     ref, src = root / "vcc2016" / "TM1" / "100002.flac", root / "vcc2016" / "SF1" / "100002.flac"
     rc, out, _ = _run(
         capsys,

@@ -13,12 +13,8 @@ from scipy.signal import lfilter
 
 from audiogan.cli import main
 
-
-@pytest.fixture(autouse=True)
-def _work_in_tmp(tmp_path, monkeypatch):
-    """The default per-file CSV goes to the current directory: keep it out of the checkout."""
-    monkeypatch.chdir(tmp_path)
-
+# the default per-file CSV goes to the current directory: keep it out of the checkout
+pytestmark = pytest.mark.usefixtures("work_in_tmp")
 
 
 def speechlike(sr: int = 16000, seconds: float = 1.5, seed: int = 0) -> np.ndarray:

@@ -16,21 +16,13 @@ from audiogan.metrics.quality import dnsmos_available
 needs_dnsmos = pytest.mark.skipif(not dnsmos_available(), reason="needs speechmos and onnxruntime")
 
 
-def tone(sr: int, seconds: float = 4.6) -> np.ndarray:
-    """150 Hz harmonic tone with 3 Hz amplitude modulation (4.6 s: one DNSMOS window)."""
-    t = np.arange(int(sr * seconds)) / sr
-    x = sum(np.sin(2 * np.pi * k * 150 * t) / k for k in range(1, 20))
-    x = x * (0.6 + 0.4 * np.sin(2 * np.pi * 3 * t))
-    return (0.3 * x / np.abs(x).max()).astype(np.float32)
-
-
 @pytest.fixture(scope="module")
-def folder(tmp_path_factory) -> Path:
+def folder(tmp_path_factory, harmonic_tone) -> Path:
     """clips/clean.wav (16 kHz mono) and clips/noisy.flac (44.1 kHz stereo, white noise at 0 dB SNR)."""
     root = tmp_path_factory.mktemp("quality") / "clips"
     root.mkdir()
-    sf.write(root / "clean.wav", tone(16000), 16000)
-    x = tone(44100)
+    sf.write(root / "clean.wav", harmonic_tone(16000), 16000)
+    x = harmonic_tone(44100)
     n = np.random.default_rng(0).standard_normal(x.size) * np.sqrt(np.mean(x**2))
     y = np.clip(x + n, -1, 1).astype(np.float32)
     sf.write(root / "noisy.flac", np.stack([y, y], axis=1), 44100)
@@ -91,10 +83,10 @@ def test_bad_input_is_one_line_error(folder, tmp_path, capsys, bad):
 # ------------------------------------------------- DNSMOS columns of `audiogan score enhancement`
 
 @pytest.fixture(scope="module")
-def enh(tmp_path_factory) -> Path:
+def enh(tmp_path_factory, harmonic_tone) -> Path:
     """ref/a.wav (the tone), est/a.wav (tone + noise at 20 dB SNR), noisy/a.wav (0 dB SNR), 16 kHz."""
     root = tmp_path_factory.mktemp("enh")
-    x = tone(16000)
+    x = harmonic_tone(16000)
     rng = np.random.default_rng(1)
     for sub, snr_db in (("ref", None), ("est", 20.0), ("noisy", 0.0)):
         (root / sub).mkdir()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -12,26 +11,13 @@ import soundfile as sf
 
 ROOT = Path(__file__).resolve().parents[2]
 RECIPE = ROOT / "egs" / "mini" / "segan"
-DATA = Path(os.environ.get("AUDIOGAN_DATA", ROOT.parent / "shared" / "data"))
 
 pytestmark = pytest.mark.slow
 
 
-def _copy_recipe(dst: Path) -> Path:
-    """The recipe without its outputs; utils/steps point at the project's shared scripts."""
-    dst.mkdir()
-    for name in ("run.sh", "cmd.sh", "path.sh", "db.sh", "conf", "local"):
-        src = RECIPE / name
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dst / name)
-    for link in ("utils", "steps"):
-        (dst / link).symlink_to(ROOT / "recipes" / link)
-    return dst
-
-
-@pytest.mark.skipif(not (DATA / "manifest.tsv").is_file(), reason=f"no corpus at {DATA} (set AUDIOGAN_DATA)")
-def test_debug_recipe_end_to_end(tmp_path):
-    work = _copy_recipe(tmp_path / "recipe")
-    env = {**os.environ, "AUDIOGAN_DATA": str(DATA), "OMP_NUM_THREADS": "1"}
+def test_debug_recipe_end_to_end(tmp_path, data_root, copy_recipe):
+    work = copy_recipe(RECIPE, tmp_path / "recipe")
+    env = {**os.environ, "AUDIOGAN_DATA": str(data_root), "OMP_NUM_THREADS": "1"}
     proc = subprocess.run(
         ["bash", "run.sh", "--conf", "conf/segan.debug.yaml", "--nj", "1"],
         cwd=work,
@@ -57,7 +43,7 @@ def test_debug_recipe_end_to_end(tmp_path):
     assert page.count("<audio ") == 4 * 4 and "PESQ" in page  # 4 test utterances x 4 systems
 
 
-def test_voicebank_stage0_from_a_local_copy(tmp_path):
+def test_voicebank_stage0_from_a_local_copy(tmp_path, copy_recipe):
     """A local 48 kHz copy (--db_root) is resampled and split into train/dev/test data dirs; no download."""
     import numpy as np
 
@@ -71,13 +57,7 @@ def test_voicebank_stage0_from_a_local_copy(tmp_path):
                     d = db / f"{kind}_{part}_wav"
                     d.mkdir(parents=True, exist_ok=True)
                     sf.write(d / f"{spk}_{k:03d}.wav", x, 48000, subtype="PCM_16")
-    work = tmp_path / "recipe"
-    work.mkdir()
-    src = ROOT / "egs" / "voicebank_demand" / "segan"
-    for name in ("run.sh", "cmd.sh", "path.sh", "db.sh", "conf", "local"):
-        (shutil.copytree if (src / name).is_dir() else shutil.copy2)(src / name, work / name)
-    for link in ("utils", "steps"):
-        (work / link).symlink_to(ROOT / "recipes" / link)
+    work = copy_recipe(ROOT / "egs" / "voicebank_demand" / "segan", tmp_path / "recipe")
     proc = subprocess.run(["bash", "run.sh", "--stage", "0", "--stop-stage", "0", "--db_root", str(db)],
                           cwd=work, capture_output=True, text=True, timeout=300,
                           env={**os.environ, "OMP_NUM_THREADS": "1"})

@@ -2,7 +2,6 @@
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -12,29 +11,12 @@ import soundfile as sf
 
 ROOT = Path(__file__).resolve().parents[2]
 RECIPE = ROOT / "egs" / "mini" / "wavegan"
-DATA = Path(os.environ.get("AUDIOGAN_DATA", ROOT.parent / "shared" / "data"))
-
-
-def copy_recipe(src: Path, dst: Path) -> Path:
-    """The recipe without its outputs; utils/steps re-pointed at the project's (relative links break)."""
-    dst.mkdir(parents=True)
-    for p in src.iterdir():
-        if p.name in ("utils", "steps"):
-            os.symlink(ROOT / "recipes" / p.name, dst / p.name)
-        elif p.name in ("data", "exp", "dump", "downloads"):
-            continue
-        elif p.is_dir():
-            shutil.copytree(p, dst / p.name, symlinks=True)
-        else:
-            shutil.copy2(p, dst / p.name)
-    return dst
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not (DATA / "manifest.tsv").is_file(), reason=f"no AUDIOGAN_DATA corpus at {DATA}")
-def test_debug_recipe_runs_all_stages(tmp_path):
+def test_debug_recipe_runs_all_stages(tmp_path, data_root, copy_recipe):
     work = copy_recipe(RECIPE, tmp_path / "wavegan")
-    env = {**os.environ, "AUDIOGAN_DATA": str(DATA)}
+    env = {**os.environ, "AUDIOGAN_DATA": str(data_root)}
     proc = subprocess.run(
         ["bash", "run.sh", "--conf", "conf/wavegan.debug.yaml"],
         cwd=work,

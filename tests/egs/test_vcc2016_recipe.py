@@ -5,7 +5,6 @@ handles both corpus layouts."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,18 +15,6 @@ import soundfile as sf
 
 ROOT = Path(__file__).resolve().parents[2]
 RECIPE = ROOT / "egs" / "vcc2016" / "cyclegan_vc2"
-DATA = Path(os.environ.get("AUDIOGAN_DATA", ROOT.parent / "shared" / "data"))
-
-
-def _copy_recipe(dst: Path) -> Path:
-    """The recipe without its outputs; utils/steps point at the project's shared scripts."""
-    dst.mkdir()
-    for name in ("run.sh", "cmd.sh", "path.sh", "db.sh", "conf", "local"):
-        src = RECIPE / name
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dst / name)
-    for link in ("utils", "steps"):
-        (dst / link).symlink_to(ROOT / "recipes" / link)
-    return dst
 
 
 def _table(path: Path) -> dict[str, str]:
@@ -35,10 +22,9 @@ def _table(path: Path) -> dict[str, str]:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not (DATA / "manifest.tsv").is_file(), reason=f"no corpus at {DATA} (set AUDIOGAN_DATA)")
-def test_debug_recipe_end_to_end(tmp_path) -> None:
-    work = _copy_recipe(tmp_path / "recipe")
-    env = {**os.environ, "AUDIOGAN_DATA": str(DATA), "OMP_NUM_THREADS": "1"}
+def test_debug_recipe_end_to_end(tmp_path, data_root, copy_recipe) -> None:
+    work = copy_recipe(RECIPE, tmp_path / "recipe")
+    env = {**os.environ, "AUDIOGAN_DATA": str(data_root), "OMP_NUM_THREADS": "1"}
     proc = subprocess.run(["bash", "run.sh", "--conf", "conf/cyclegan_vc2.debug.yaml"], cwd=work, env=env,
                           capture_output=True, text=True, timeout=400)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]

@@ -321,17 +321,8 @@ def test_cli_errors_are_one_line_exit_2(tmp_path, capsys):
 # ------------------------------------------------------------------------------------------- real speech
 
 
-def _data_root() -> Path:
-    root = Path(
-        os.environ.get("AUDIOGAN_DATA", Path(__file__).resolve().parents[2].parent / "shared" / "data")
-    )
-    if not (root / "manifest.tsv").is_file():
-        pytest.skip(f"real speech data not found ({root}/manifest.tsv missing; set AUDIOGAN_DATA)")
-    return root
-
-
-def test_real_speech_f0_ranges_and_resynthesis():
-    root = _data_root()
+def test_real_speech_f0_ranges_and_resynthesis(data_root):
+    root = data_root
     cfg = w.WorldConfig()
     for spk, lo, hi in (("SF1", 150, 320), ("TM1", 70, 170)):
         x = w.load_wave(root / "vcc2016" / spk / "100002.flac", cfg)

@@ -169,7 +169,7 @@ def _blocks(x: np.ndarray, sizes=(1, 700, 5, 1024, 3000)):
 @pytest.mark.parametrize("coeff", COEFFS)
 def test_inference_preemphasis_equals_training_preemphasis(coeff):
     from audiogan.data.segan import preemphasis
-    from audiogan.inference.denoise import _Preemphasis
+    from audiogan.dsp import Preemphasis as _Preemphasis
 
     x = np.stack([_speechy(9000), _speechy(9000, seed=1)])
     trained = preemphasis(x, coeff)
@@ -185,7 +185,7 @@ def test_inference_preemphasis_equals_training_preemphasis(coeff):
 @pytest.mark.parametrize("coeff", COEFFS)
 def test_inference_deemphasis_inverts_training_preemphasis(coeff):
     from audiogan.data.segan import deemphasis, preemphasis
-    from audiogan.inference.denoise import _Deemphasis
+    from audiogan.dsp import Deemphasis as _Deemphasis
 
     x = np.stack([_speechy(9000), 1.5 * _speechy(9000, seed=2)])  # peaks above 1: no clamping either
     emphasised = preemphasis(x, coeff)

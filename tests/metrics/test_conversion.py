@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -163,17 +161,8 @@ def test_mean_scores_skip_nan():
     )
 
 
-def _data_root() -> Path:
-    root = Path(
-        os.environ.get("AUDIOGAN_DATA", Path(__file__).resolve().parents[2].parent / "shared" / "data")
-    )
-    if not (root / "manifest.tsv").is_file():
-        pytest.skip(f"real speech data not found ({root}/manifest.tsv missing; set AUDIOGAN_DATA)")
-    return root
-
-
-def test_real_speech_source_vs_target_and_self():
-    root = _data_root() / "vcc2016"
+def test_real_speech_source_vs_target_and_self(data_root):
+    root = data_root / "vcc2016"
     ref, src = root / "TM1" / "100002.flac", root / "SF1" / "100002.flac"
     res = c.score_files(ref, src, src=ref)
     assert res["src"].mcd == 0.0 and res["src"].f0_rmse == 0.0  # TM1 against itself

@@ -13,17 +13,7 @@ from audiogan.metrics import quality
 pytestmark = pytest.mark.skipif(not quality.dnsmos_available(), reason="needs speechmos and onnxruntime")
 
 SR = 16000
-# 4.6 s: DNSMOS doubles a clip until it holds one 9.01 s window, so this is scored in a single window
-# (a 4 s clip would be doubled to 16 s and scored in 7)
-SECONDS = 4.6
-
-
-def tone(sr: int = SR, seconds: float = SECONDS) -> np.ndarray:
-    """150 Hz harmonic tone with 1/k harmonics and 3 Hz amplitude modulation, peak 0.3: ``[T]``."""
-    t = np.arange(int(sr * seconds)) / sr
-    x = sum(np.sin(2 * np.pi * k * 150 * t) / k for k in range(1, 20))
-    x = x * (0.6 + 0.4 * np.sin(2 * np.pi * 3 * t))
-    return (0.3 * x / np.abs(x).max()).astype(np.float32)
+SECONDS = 4.6  # the harmonic_tone default: one DNSMOS window
 
 
 def with_noise(x: np.ndarray, snr_db: float, seed: int = 0) -> np.ndarray:
@@ -32,23 +22,23 @@ def with_noise(x: np.ndarray, snr_db: float, seed: int = 0) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def clean_scores() -> dict[str, float]:
-    return quality.dnsmos(tone(), SR)
+def clean_scores(harmonic_tone) -> dict[str, float]:
+    return quality.dnsmos(harmonic_tone(), SR)
 
 
-def test_noise_lowers_bak(clean_scores):
-    noisy = quality.dnsmos(with_noise(tone(), 0.0), SR)
+def test_noise_lowers_bak(clean_scores, harmonic_tone):
+    noisy = quality.dnsmos(with_noise(harmonic_tone(), 0.0), SR)
     assert list(clean_scores) == ["sig", "bak", "ovrl", "p808"]
     assert all(1.0 <= v <= 5.0 for v in (*clean_scores.values(), *noisy.values()))
     assert clean_scores["bak"] > noisy["bak"] + 1.0
     assert clean_scores["ovrl"] > noisy["ovrl"]
 
 
-def test_44k_stereo_is_resampled_and_downmixed(clean_scores):
-    x = tone(sr=44100)
+def test_44k_stereo_is_resampled_and_downmixed(clean_scores, harmonic_tone):
+    x = harmonic_tone(sr=44100)
     y = quality.prepare(np.stack([x, 0.5 * x]), 44100)  # [2, T] -> the channel mean 0.75 x at 16 kHz
     assert y.shape == (int(SR * SECONDS),)
-    assert np.abs(y - 0.75 * tone())[100:-100].max() < 0.01
+    assert np.abs(y - 0.75 * harmonic_tone())[100:-100].max() < 0.01
     scores = quality.dnsmos(np.stack([x, x]), 44100)  # DNSMOS depends on level: same level as the 16 kHz tone
     assert all(math.isfinite(v) for v in scores.values())
     for k in quality.DNSMOS_KEYS:
@@ -64,7 +54,7 @@ def test_prepare_scales_down_overshoot_and_rejects_bad_input():
         quality.prepare(np.zeros(0, dtype=np.float32), SR)
 
 
-def test_missing_package_is_one_clear_error(monkeypatch):
+def test_missing_package_is_one_clear_error(monkeypatch, harmonic_tone):
     monkeypatch.setattr(quality, "dnsmos_available", lambda: False)
     with pytest.raises(AudioGanError, match=r"speechmos.*pip install '\.\[eval\]'"):
-        quality.dnsmos(tone(seconds=0.5), SR)
+        quality.dnsmos(harmonic_tone(seconds=0.5), SR)

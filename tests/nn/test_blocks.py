@@ -26,12 +26,6 @@ from audiogan.nn.blocks import (
     vbn_reference_pass,
 )
 
-
-@pytest.fixture(autouse=True)
-def _seed():
-    torch.manual_seed(0)
-
-
 KERNEL_STRIDES = [(31, 2), (31, 4), (25, 4), (4, 2), (3, 1)]
 
 

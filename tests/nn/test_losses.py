@@ -30,11 +30,6 @@ from audiogan.nn.losses import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _seed():
-    torch.manual_seed(0)
-
-
 def full(value: float, shape=(8, 1)) -> torch.Tensor:
     return torch.full(shape, float(value))
 
