@@ -33,7 +33,7 @@ def register(sub) -> None:
     p.add_argument("--seed-to", type=int, help="end seed of --interpolate (default: --seed + 1)")
     p.add_argument("--grid", metavar="FILE.png", help="also save a spectrogram grid of the clips")
     p.add_argument("--batch-size", type=int, default=64, help="clips per forward pass (default 64)")
-    p.add_argument("--device", default="auto", help="cpu | cuda | auto (default auto)")
+    p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N (default auto)")
     p.set_defaults(func=run)
 
 

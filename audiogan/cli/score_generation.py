@@ -32,7 +32,7 @@ def register(sub) -> None:
     p.add_argument("--max-clips", type=int, default=0, help="use at most N clips of each set (0: all)")
     p.add_argument("--seed", type=int, default=0, help="seed of the real-set split and k-means")
     p.add_argument("--json", action="store_true", help="print one JSON object as the last line")
-    p.add_argument("--device", default="cpu", help="cpu | cuda | auto (default cpu)")
+    p.add_argument("--device", default="auto", help="auto | cpu | cuda | cuda:N (default auto)")
     p.set_defaults(func=run)
 
 
