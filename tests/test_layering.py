@@ -11,7 +11,8 @@ layer  units (``audiogan.<unit>``) and why they sit there
 =====  =====================================================================================================
 0      ``audiogan`` (the version), ``errors``, ``config``, ``audio``, ``paths``, ``nn`` (blocks and losses),
        ``checkpoint`` (the file format), ``devices`` (device names), ``pretrained`` (data only: names and
-       paths of the shipped checkpoints, no loading)
+       paths of the shipped checkpoints, no loading), ``jobs`` (the process pool of per-file jobs: feature
+       extraction and scoring both use it)
 1      ``models`` (networks and the family registry), ``train`` (trainer, task contract), ``data``,
        ``features``, ``plots`` (draws audio; imports only ``audio``, so anything from here up may draw)
 2      ``tasks`` (training recipes per family), ``inference`` (loading and running trained models),
@@ -38,7 +39,7 @@ PACKAGE = ROOT / "audiogan"
 
 LAYERS: dict[str, int] = {
     "audiogan": 0, "errors": 0, "config": 0, "audio": 0, "paths": 0, "nn": 0, "checkpoint": 0, "devices": 0,
-    "dsp": 0, "pretrained": 0,
+    "dsp": 0, "pretrained": 0, "jobs": 0,
     "models": 1, "train": 1, "data": 1, "features": 1, "plots": 1,
     "tasks": 2, "inference": 2, "metrics": 2, "report": 2,
     "cli": 3, "__main__": 3,

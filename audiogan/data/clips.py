@@ -19,6 +19,7 @@ import torch
 from torch.utils.data import Dataset
 
 from audiogan.audio import find_audio_files, load
+from audiogan.data import tables
 from audiogan.data.sampling import index_and_rng
 from audiogan.errors import DataDirError
 
@@ -38,10 +39,8 @@ class Clip:
 
 
 def read_table(path: str | os.PathLike) -> dict[str, str]:
-    """A Kaldi ``key value`` table (see :mod:`audiogan.data.datadir`)."""
-    from audiogan.data.datadir import read_table as _read
-
-    return _read(path)
+    """A Kaldi ``key value`` table, by the one table reader (:func:`audiogan.data.tables.read_table`)."""
+    return tables.read_table(path)
 
 
 def list_clips(source: str | os.PathLike) -> list[Clip]:
@@ -101,7 +100,7 @@ def read_clip(clip: Clip | Path, sample_rate: int) -> np.ndarray:
     if isinstance(clip, Path) or clip.path is not None:
         return load(clip if isinstance(clip, Path) else clip.path, sample_rate=sample_rate, mono=True)[0]
     from audiogan.audio import resample
-    from audiogan.data.datadir import read_audio_entry
+    from audiogan.data.entries import read_audio_entry
 
     x, sr = read_audio_entry(clip.entry, start=clip.start, end=clip.end, base=clip.base, what=clip.utt)
     x = x.mean(axis=0, keepdims=True, dtype=np.float32) if x.shape[0] > 1 else x

@@ -31,7 +31,9 @@ from torch import Tensor
 from torch.utils.data import Dataset
 
 from audiogan.audio import info, load
+from audiogan.data.entries import is_pipe, pipe_error
 from audiogan.data.sampling import index_and_rng
+from audiogan.data.tables import read_table
 from audiogan.dsp import deemphasis, preemphasis  # noqa: F401 - deemphasis re-exported for callers
 from audiogan.errors import AudioError, DataDirError
 
@@ -40,28 +42,13 @@ SAMPLE_RATE = 16000
 
 
 def read_scp(path: str | os.PathLike) -> dict[str, str]:
-    """``utt-id value`` lines -> ordered dict; blank lines skipped, duplicates/missing values are errors."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataDirError(f"{path}: no such file")
-    table: dict[str, str] = {}
-    for n, line in enumerate(path.read_text().splitlines(), 1):
-        if not line.strip():
-            continue
-        parts = line.strip().split(maxsplit=1)
-        if len(parts) != 2:
-            raise DataDirError(f"{path}:{n}: expected 'utt-id value', got {line.strip()!r}")
-        utt, value = parts
-        if utt in table:
-            raise DataDirError(f"{path}:{n}: duplicate utterance id '{utt}'")
-        table[utt] = value.strip()
-    return table
+    """``utt-id value`` lines -> ordered dict, read by the one table reader
+    (:func:`audiogan.data.tables.read_table`: blank lines skipped; duplicates, missing values: errors)."""
+    return read_table(path)
 
 
 def _resolve(value: str, data_dir: Path, what: str, utt: str) -> Path:
-    if value.endswith("|"):
-        from audiogan.data.datadir import pipe_error
-
+    if is_pipe(value):
         raise pipe_error(f"{data_dir}/{what}", utt, "SEGAN training")
     p = Path(value)
     if p.is_absolute():

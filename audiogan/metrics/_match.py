@@ -37,32 +37,23 @@ class _Listing:
 
 
 def _read_scp(scp: Path, data_dir: Path) -> dict[str, Path]:
-    """Parse ``utt-id path`` lines of a .scp file into ``{utt: path}``."""
-    out: dict[str, Path] = {}
-    try:
-        lines = scp.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as e:
-        raise DataDirError(f"{scp}: cannot read ({e.__class__.__name__})") from None
-    for lineno, line in enumerate(lines, 1):
-        fields = line.split()
-        if not fields:
-            continue
-        where = f"{scp}:{lineno}"
-        if fields[-1].endswith("|"):
-            from audiogan.data.datadir import pipe_error
+    """``{utt: path}`` of a .scp file: the one table reader (:func:`audiogan.data.tables.read_table`), then
+    the rules of scoring on top: every value one existing audio file, no pipes, no ark offsets."""
+    from audiogan.data.entries import is_pipe, pipe_error, resolve_path
+    from audiogan.data.tables import iter_table, read_table
 
-            raise pipe_error(where, fields[0], "scoring")
-        if len(fields) != 2:
-            raise DataDirError(f"{where}: expected 'utt-id path', got {len(fields)} fields")
-        utt, rx = fields
+    def where(utt: str) -> str:  # "file:line" of an entry, for the message
+        return next(w for key, _, w in iter_table(scp) if key == utt)
+
+    out: dict[str, Path] = {}
+    for utt, rx in read_table(scp).items():
+        if is_pipe(rx):
+            raise pipe_error(where(utt), utt, "scoring")
+        if len(rx.split()) != 1:
+            raise DataDirError(f"{where(utt)}: expected 'utt-id path', got {1 + len(rx.split())} fields")
         if ".ark:" in rx or rx.endswith(".ark"):
-            raise DataDirError(f"{where}: ark entries are not supported for scoring; list audio files")
-        if utt in out:
-            raise DataDirError(f"{where}: duplicate utterance id '{utt}'")
-        p = Path(rx)
-        if not p.is_absolute() and not p.exists() and (data_dir / p).exists():
-            p = data_dir / p
-        out[utt] = p
+            raise DataDirError(f"{where(utt)}: ark entries are not supported for scoring; list audio files")
+        out[utt] = resolve_path(rx, data_dir)
     if not out:
         raise DataDirError(f"{scp}: lists no utterances")
     missing = [p for p in out.values() if not p.is_file()]

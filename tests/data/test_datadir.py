@@ -128,14 +128,14 @@ def test_pipe_entries_are_run_and_decoded(tmp_path):
 
 
 def test_pipes_warn_once_and_audiogan_no_pipes_refuses_them(tmp_path, monkeypatch, capsys):
-    from audiogan.data import datadir
+    from audiogan.data import entries
 
     src, marker = tmp_path / "src.wav", tmp_path / "ran"
     sf.write(src, tone(0.2), SR)
     d = tmp_path / "d"
     write_table(d / "wav.scp", {"s-1": f"touch {marker}; cat {src} |"})
     write_table(d / "utt2spk", {"s-1": "s"})
-    monkeypatch.setattr(datadir, "_warned_pipes", False)
+    monkeypatch.setattr(entries, "_warned_pipes", False)
     monkeypatch.setenv("AUDIOGAN_NO_PIPES", "1")
     with pytest.raises(AudioError, match="refused \\(AUDIOGAN_NO_PIPES=1\\)"):
         DataDir(d).load_audio("s-1")

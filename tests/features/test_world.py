@@ -168,20 +168,30 @@ def test_feats_archive_round_trip(tmp_path):
     scp = w.write_feats(feats, tmp_path / "data" / "feats", tmp_path / "data" / "feats.scp")
     lines = scp.read_text().splitlines()
     assert [ln.split()[0] for ln in lines] == ["a", "b"]
-    assert all(Path(ln.split()[1]).is_absolute() and ln.endswith(".npz") for ln in lines)
+    # The one feats.scp format (audiogan.data.feats): an absolute archive path and the utterance's key.
+    archive = tmp_path / "data" / "feats" / "feats.npz"
+    assert [ln.split()[1] for ln in lines] == [f"{archive.resolve()}:a", f"{archive.resolve()}:b"]
     loaded = w.load_feats(scp)
     for utt in feats:
         for k in feats[utt]:
             np.testing.assert_array_equal(loaded[utt][k], feats[utt][k])
-    # Archives of many utterances written by audiogan.data.datadir (``archive.npz:KEY``) read the same.
-    from audiogan.data.datadir import write_feats as write_archive
+    # The same archive as audiogan.data.datadir's reader sees it.
+    from audiogan.data.datadir import read_feats
 
-    entries = write_archive(tmp_path / "arch" / "feats.1.npz", feats)
-    (tmp_path / "arch" / "feats.scp").write_text("".join(f"{u} {v}\n" for u, v in sorted(entries.items())))
-    np.testing.assert_array_equal(w.load_feats(tmp_path / "arch" / "feats.scp")["b"]["f0"], feats["b"]["f0"])
+    np.testing.assert_array_equal(read_feats(scp)["b"]["coded_sp"], feats["b"]["coded_sp"])
     with pytest.raises(DataDirError, match="no features for utterance 'c'"):
         w.load_feats(scp, ["c"])
-    (tmp_path / "data" / "feats" / "a.npz").write_bytes(b"garbage")
+    # Feature dirs of the old form (one <utt>.npz per utterance, bare paths in feats.scp) still read,
+    # relative paths falling back to the scp's folder.
+    old = tmp_path / "old"
+    for utt in feats:
+        w.save_utt_feats(old / "feats" / f"{utt}.npz", feats[utt])
+    (old / "feats.scp").write_text("a feats/a.npz\nb feats/b.npz\n")
+    np.testing.assert_array_equal(w.load_feats(old / "feats.scp")["b"]["f0"], feats["b"]["f0"])
+    (old / "feats" / "a.npz").write_bytes(b"garbage")
+    with pytest.raises(DataDirError, match="unreadable|not a readable"):
+        w.load_feats(old / "feats.scp")
+    archive.write_bytes(b"garbage")
     with pytest.raises(DataDirError, match="unreadable|not a readable"):
         w.load_feats(scp)
 
