@@ -24,6 +24,7 @@ from torch import nn
 from audiogan import audio
 from audiogan.errors import AudioGanError
 from audiogan.features import world
+from audiogan.inference import outputs
 from audiogan.inference.loading import DIRECTIONS, ConverterModel, load_converter_model
 
 # Frames whose envelope power is below this (dB re full scale) are digital silence, far below any recorded
@@ -196,26 +197,8 @@ def load_mono(path: str | os.PathLike, sample_rate: int, notice: bool = True) ->
 
 
 def plan_outputs(inputs: Sequence[str | os.PathLike], outdir: str | os.PathLike) -> list[tuple[Path, Path]]:
-    """``(input file, output .wav)`` pairs: a file goes to ``outdir/<stem>.wav``, files found in a folder keep
-    their path below that folder. Clashing outputs or an output that is an input are errors."""
-    outdir = Path(outdir)
-    pairs: list[tuple[Path, Path]] = []
-    for item in inputs:
-        p = Path(item)
-        files = audio.find_audio_files([p])
-        for f in files:
-            rel = f.relative_to(p).with_suffix(".wav") if p.is_dir() else Path(f.stem + ".wav")
-            pairs.append((f, outdir / rel))
-    sources = {f.resolve() for f, _ in pairs}
-    seen: dict[Path, Path] = {}
-    for f, out in pairs:
-        r = out.resolve()
-        if r in sources:
-            raise AudioGanError(f"{out}: output would overwrite an input; choose another -o")
-        if r in seen:
-            raise AudioGanError(f"{f} and {seen[r]} would both be written to {out}")
-        seen[r] = f
-    return pairs
+    """``(input file, output .wav)`` pairs (:func:`audiogan.inference.outputs.plan_outputs`, WAV out)."""
+    return [(j.src, j.dst) for j in outputs.plan_outputs(inputs, outdir, keep_format=False)]
 
 
 def convert_files(converter: VoiceConverter, inputs: Sequence[str | os.PathLike], outdir: str | os.PathLike,

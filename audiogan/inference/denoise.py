@@ -22,7 +22,6 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +29,7 @@ import soundfile as sf
 import torch
 from torch import Tensor, nn
 
-from audiogan.audio import AudioWriter, find_audio_files, info, iter_blocks
+from audiogan.audio import AudioWriter, info, iter_blocks
 from audiogan.dsp import (  # noqa: F401 - crossfade_window/overlap_samples re-exported for callers
     Deemphasis,
     OverlapAdd,
@@ -41,10 +40,10 @@ from audiogan.dsp import (  # noqa: F401 - crossfade_window/overlap_samples re-e
 )
 from audiogan.errors import AudioGanError
 from audiogan.inference.loading import load_segan_model
+from audiogan.inference.outputs import WRITABLE, Job, plan_outputs  # noqa: F401 - re-exported
 
 SAMPLE_RATE = 16000
 PEAK_LIMIT = 0.999
-WRITABLE = (".wav", ".flac", ".ogg")  # output containers; other inputs (.aiff, .au, ...) come out as WAV
 
 
 class Enhancer:
@@ -262,53 +261,6 @@ def _counting(
         if cb is not None:
             cb(b.shape[1] / sr)
         yield b
-
-
-@dataclass
-class Job:
-    src: Path
-    dst: Path
-
-
-def plan_outputs(
-    inputs: Sequence[str | os.PathLike],
-    outdir: str | os.PathLike | None = None,
-    output: str | os.PathLike | None = None,
-) -> list[Job]:
-    """Input files (folders expanded recursively) and their output paths.
-
-    With ``outdir`` a file keeps its name and a folder's files keep their path relative to the folder; with
-    ``output`` there must be exactly one input file. An output that is an input is an error.
-    """
-    if (outdir is None) == (output is None):
-        raise AudioGanError("give either -o/--outdir OUTDIR or --output FILE")
-    if output is not None and Path(output).suffix.lower() not in WRITABLE:
-        raise AudioGanError(f"{output}: unsupported output format (use {', '.join(WRITABLE)})")
-    jobs: list[Job] = []
-    for item in inputs:
-        p = Path(item)
-        files = find_audio_files([p])
-        for f in files:
-            if output is not None:
-                dst = Path(output)
-            else:
-                rel = f.relative_to(p) if p.is_dir() else Path(f.name)
-                if rel.suffix.lower() not in WRITABLE:  # e.g. .aiff/.au input: written as WAV
-                    rel = rel.with_name(rel.name + ".wav")
-                dst = Path(outdir) / rel
-            jobs.append(Job(f, dst))
-    if output is not None and len(jobs) != 1:
-        raise AudioGanError(f"--output takes exactly one input file, got {len(jobs)}; use -o OUTDIR")
-    sources = {j.src.resolve() for j in jobs}
-    seen: set[Path] = set()
-    for j in jobs:
-        d = j.dst.resolve()
-        if d in sources:
-            raise AudioGanError(f"{j.dst}: output would overwrite an input; choose another output folder")
-        if d in seen:
-            raise AudioGanError(f"{j.dst}: two inputs map to the same output; denoise them separately")
-        seen.add(d)
-    return jobs
 
 
 def denoise_files(

@@ -47,3 +47,19 @@ def test_block_wise_conversion_matches_whole_file_conversion(tmp_path):
     # no clicks at the joins: the largest sample step stays within the whole-file signal's range
     assert np.abs(np.diff(b)).max() <= 1.5 * np.abs(np.diff(a)).max() + 1e-3
     assert not list(tmp_path.glob(".*tmp*"))  # the float temporary file is gone
+
+
+def test_denoise_and_convert_share_one_output_plan(tmp_path):
+    from audiogan.inference import convert, denoise, outputs
+
+    (tmp_path / "in" / "deep").mkdir(parents=True)
+    for name in ("a.flac", "deep/b.wav"):
+        sf.write(tmp_path / "in" / name, np.zeros(800, np.float32), 16000)
+    kept = outputs.plan_outputs([tmp_path / "in"], tmp_path / "out")
+    assert [j.dst.relative_to(tmp_path / "out").as_posix() for j in kept] == ["a.flac", "deep/b.wav"]
+    assert denoise.plan_outputs is outputs.plan_outputs
+    wav = convert.plan_outputs([tmp_path / "in"], tmp_path / "out")
+    assert [d.relative_to(tmp_path / "out").as_posix() for _, d in wav] == ["a.wav", "deep/b.wav"]
+    sf.write(tmp_path / "in" / "a.wav", np.zeros(800, np.float32), 16000)  # a.flac and a.wav -> a.wav
+    with pytest.raises(Exception, match="would both be written to"):
+        convert.plan_outputs([tmp_path / "in"], tmp_path / "out")
