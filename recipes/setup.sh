@@ -75,7 +75,7 @@ done
 rel="$(realpath --relative-to="$abs" "$here")"
 ln -sfn "$rel/utils" "$dir/utils"
 ln -sfn "$rel/steps" "$dir/steps"
-if defaults="$(cd "$here/.." && python3 -m audiogan train "$model" --outdir /nonexistent --print-config 2> /dev/null)"; then
+if defaults="$(audiogan train "$model" --print-config 2> /dev/null)"; then
   { echo "# $model training config: the full defaults, written by recipes/setup.sh. Edit freely; unknown keys"
     echo "# are errors. Data paths are usually set here (data.*) or passed by run.sh as overrides."
     printf '%s\n' "$defaults"; } > "$dir/conf/train.yaml"

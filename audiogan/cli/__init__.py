@@ -25,6 +25,9 @@ SUBCOMMANDS = {
     "models": "audiogan.cli.models",
     "export": "audiogan.cli.export",
     "report": "audiogan.cli.report",
+    "features": "audiogan.cli.features",
+    "data": "audiogan.cli.data",
+    "cache": "audiogan.cli.cache",
 }
 
 

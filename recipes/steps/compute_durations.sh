@@ -19,14 +19,12 @@ data="$1"
 logdir="${2:-$data/log}"
 [ -f "$data/utt2spk" ] || { echo "$0: no $data/utt2spk" >&2; exit 1; }
 read -ra runner <<< "$cmd"
-root="$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)"
-export PYTHONPATH="$root${PYTHONPATH:+:$PYTHONPATH}"
 
 n=$(wc -l < "$data/utt2spk")
 [ "$nj" -le "$n" ] || nj="$n"
 "$utils/split_data.sh" --per-utt "$data" "$nj" > /dev/null
 sdata="$data/split${nj}utt"
-"${runner[@]}" JOB=1:"$nj" "$logdir/utt2dur.JOB.log" python3 -m audiogan.data.datadir utt2dur "$sdata/JOB"
+"${runner[@]}" JOB=1:"$nj" "$logdir/utt2dur.JOB.log" audiogan data utt2dur "$sdata/JOB"
 for j in $(seq "$nj"); do cat "$sdata/$j/utt2dur"; done | LC_ALL=C sort > "$data/utt2dur.tmp"
 mv "$data/utt2dur.tmp" "$data/utt2dur"
 echo "$0: wrote $data/utt2dur ($(wc -l < "$data/utt2dur") utterances)"

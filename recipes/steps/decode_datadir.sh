@@ -24,16 +24,14 @@ while [ $# -gt 0 ] && [ "$1" != "--" ]; do lead+=("$1"); shift; done
 [ $# -eq 0 ] || shift  # the "--"
 [ -f "$data/utt2spk" ] || { echo "$0: no $data/utt2spk" >&2; exit 1; }
 read -ra runner <<< "$cmd"
-root="$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)"
-export PYTHONPATH="$root${PYTHONPATH:+:$PYTHONPATH}"
 
 n=$(wc -l < "$data/utt2spk")
 [ "$nj" -le "$n" ] || nj="$n"
 "$utils/split_data.sh" --per-utt "$data" "$nj" > /dev/null
 for j in $(seq "$nj"); do
-  python3 -m audiogan.data.datadir link-audio "$data/split${nj}utt/$j" "$dir/input/$j" > /dev/null
+  audiogan data link-audio "$data/split${nj}utt/$j" "$dir/input/$j" > /dev/null
 done
 rm -rf "$dir/wav"
 "${runner[@]}" JOB=1:"$nj" "$dir/log/$command.JOB.log" \
   audiogan "$command" "${lead[@]}" "$dir/input/JOB" -o "$dir/wav" "$@"
-python3 -m audiogan.data.datadir collect "$data" "$dir/wav" "$dir"
+audiogan data collect "$data" "$dir/wav" "$dir"

@@ -36,8 +36,6 @@ noise="$2"
 out="$3"
 [ -f "$clean/utt2spk" ] || { echo "$0: no $clean/utt2spk" >&2; exit 1; }
 read -ra runner <<< "$cmd"
-root="$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)"
-export PYTHONPATH="$root${PYTHONPATH:+:$PYTHONPATH}"
 
 n=$(wc -l < "$clean/utt2spk")
 [ "$nj" -le "$n" ] || nj="$n"

@@ -100,7 +100,7 @@ if [ "$stage" -le 1 ] && [ "$stop_stage" -ge 1 ]; then
     [ -f "$d/utt2dur" ] || steps/compute_durations.sh --nj "$nj" --cmd "$decode_cmd" "$d"
   done
   # Model-specific features go here, e.g. WORLD features and speaker statistics for CycleGAN-VC2:
-  #   python3 -m audiogan.features.world extract --datadir data/train_A ...
+  #   audiogan features extract --datadir data/train_A ...; audiogan features stats --datadir data/train_A
 fi
 
 if [ "$stage" -le 2 ] && [ "$stop_stage" -ge 2 ]; then

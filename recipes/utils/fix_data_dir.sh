@@ -9,6 +9,4 @@ if [ $# -ne 1 ] || [[ "$1" == -* ]]; then
   [ "${1:-}" = --help ] && exit 0
   exit 1
 fi
-root="$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)"
-export PYTHONPATH="$root${PYTHONPATH:+:$PYTHONPATH}"
 exec python3 -m audiogan.data.datadir fix "$1"

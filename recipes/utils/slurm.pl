@@ -9,7 +9,7 @@
 # <log dir>/q/<name>.sh; it cds to the current directory, runs job $SLURM_ARRAY_TASK_ID with its output in
 # its own log (same header and footer as run.pl) and records its exit code in <log dir>/q/<name>.done.<j>.
 # sbatch's own output goes to <log dir>/q/<name>.<j>.out. The environment is exported (sbatch's default),
-# so PATH and PYTHONPATH set by path.sh reach the jobs. The exit status is 0 when every job wrote exit
+# so PATH and LC_ALL set by path.sh reach the jobs. The exit status is 0 when every job wrote exit
 # code 0, else 1 with one line per failed job (a job without a recorded code was killed, timed out or
 # never started).
 #

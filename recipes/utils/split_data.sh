@@ -10,6 +10,4 @@ if [ $# -ne 2 ] || ! [[ "$2" =~ ^[0-9]+$ ]]; then
   echo "Usage: $0 [--per-utt] <data-dir> <num-to-split>" >&2
   exit 1
 fi
-root="$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)"
-export PYTHONPATH="$root${PYTHONPATH:+:$PYTHONPATH}"
 exec python3 -m audiogan.data.datadir split "${per_utt[@]}" "$1" "$2"

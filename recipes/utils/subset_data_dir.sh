@@ -19,8 +19,6 @@ case "${1:-}" in
   --*) echo "$0: unknown option $1" >&2; echo "$usage" >&2; exit 1 ;;
 esac
 
-root="$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)"
-export PYTHONPATH="$root${PYTHONPATH:+:$PYTHONPATH}"
 if [ -n "$list" ] || [ "$mode" = utt-list ] || [ "$mode" = spk-list ]; then
   if [ $# -ne 2 ] || [ -z "$list" ]; then echo "$usage" >&2; exit 1; fi
   exec python3 -m audiogan.data.datadir subset "--$mode" "$list" "$1" "$2"

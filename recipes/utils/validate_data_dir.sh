@@ -20,6 +20,4 @@ while [ $# -gt 0 ]; do
 done
 if [ $# -ne 1 ]; then echo "$usage" >&2; exit 1; fi
 
-root="$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)"
-export PYTHONPATH="$root${PYTHONPATH:+:$PYTHONPATH}"
 exec python3 -m audiogan.data.datadir validate "${flags[@]}" "$1"

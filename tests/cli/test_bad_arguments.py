@@ -72,6 +72,18 @@ CASES = {
     "report missing": (["report", "{d}/nope", "--system", "a={d}/clips"], "nope"),
     "report bad system": (["report", "{d}", "--system", "noequals"], "noequals"),
     "bad option": (["denoise", W, "-o", "{d}/out", "--frobnicate"], "frobnicate"),
+    # features, data, cache (the recipes' stage tools)
+    "features extract missing": (["features", "extract", "--datadir", "{d}/nope"], "nope"),
+    "features extract f0": (["features", "extract", "--datadir", "{d}", "--f0-method", "yin"], "yin"),
+    "features merge nparts": (["features", "merge", "--datadir", "{d}", "--nparts", "0"], "--nparts"),
+    "features stats missing": (["features", "stats", "--datadir", "{d}/nope"], "nope"),
+    "data validate missing": (["data", "validate", "{d}/nope"], "nope"),
+    "data subset 0": (["data", "subset", "--first", "0", "{d}/nope", "{d}/out"], "--first"),
+    "data split 0": (["data", "split", "{d}/nope", "0"], "N"),
+    "data collect missing": (["data", "collect", "{d}/nope", "{d}/clips", "{d}/out"], "nope"),
+    "cache unknown model": (["cache", "wavegan", "data.train_dir={d}"], "wavegan"),
+    "cache no train_dir": (["cache", "segan", "data.cache_dir={d}/cache"], "train_dir"),
+    "cache bad key": (["cache", "segan", "data.bogus=1"], "bogus"),
 }
 
 

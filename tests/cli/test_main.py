@@ -19,7 +19,7 @@ from audiogan.errors import AudioError, AudioGanError, CheckpointError, ConfigEr
 
 ROOT = Path(__file__).resolve().parents[2]
 SUBCOMMAND_NAMES = ["train", "denoise", "convert", "generate", "score", "prepare", "models", "export",
-                    "report"]
+                    "report", "features", "data", "cache"]
 
 
 def run_cli(*args: str, cwd: Path | None = None, code: str | None = None) -> subprocess.CompletedProcess:

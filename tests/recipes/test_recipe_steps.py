@@ -20,6 +20,8 @@ SR = 16000
 # Stands in for the audiogan CLI: records its arguments; denoise/convert copy their input folders'
 # files to -o as <stem>.wav, generate writes -n clips, score prints a report and a JSON last line.
 FAKE_AUDIOGAN = r"""#!/usr/bin/env bash
+# the data dir tools are the real ones (steps split and collect data dirs with `audiogan data`)
+if [ "$1" = data ]; then exec python3 -m audiogan "$@"; fi
 printf '%s\n' "$*" >> "$FAKE_CALLS"
 cmd="$1"; shift
 out=""; n=1; ins=()

@@ -60,9 +60,10 @@ f0_method="${f0_method:-harvest}"
 data=data
 [ "$max_train" -gt 0 ] && data="data_${max_train}"
 [ -f "$conf" ] || { echo "run.sh: no config $conf" >&2; exit 1; }
-coded_dim="$(python3 -c 'import sys, yaml
-c = yaml.safe_load(open(sys.argv[1])) or {}
-print((c.get("model") or {}).get("feature_dim", 36))' "$conf")"
+# model.feature_dim of the training config (its defaults <- conf <- train_args), the features' dimension
+# shellcheck disable=SC2086
+coded_dim="$(audiogan train cyclegan_vc2 --config "$conf" --print-config $train_args |
+  awk '/^model:/ {m = 1; next} /^[^ ]/ {m = 0} m && $1 == "feature_dim:" {print $2}')"
 
 has_speakers() {  # the official layout, the project corpus (manifest.tsv) or one folder per speaker
   [ -d "$db_root/vcc2016_training/$src" ] || [ -d "$db_root/vcc2016/$src" ] || [ -d "$db_root/$src" ]
@@ -96,21 +97,18 @@ if [ "$stage" -le 1 ] && [ "$stop_stage" -ge 1 ]; then
     jobs=$(( nj < n ? nj : n ))
     # shellcheck disable=SC2086
     ${train_cmd} JOB=1:"$jobs" "$d/log/extract.JOB.log" \
-      python3 -m audiogan.features.world extract --datadir "$d" --part JOB --nparts "$jobs" \
+      audiogan features extract --datadir "$d" --part JOB --nparts "$jobs" \
         --f0-method "$f0_method" --coded-dim "$coded_dim" --no-progress
-    python3 -m audiogan.features.world merge --datadir "$d" --nparts "$jobs"
-    python3 -m audiogan.features.world stats --datadir "$d"
+    audiogan features merge --datadir "$d" --nparts "$jobs"
+    audiogan features stats --datadir "$d"
     utils/validate_data_dir.sh --no-text "$d"
   done
 fi
 
 if [ "$stage" -le 2 ] && [ "$stop_stage" -ge 2 ]; then
   echo "stage 2: training $src <-> $tgt -> $expdir (log: $expdir/log/train.log)"
-  mkdir -p "$expdir/log"
-  # (steps/train.sh's --config option is taken by parse_options.sh, so audiogan train is called directly)
   # shellcheck disable=SC2086
-  ${train_cmd} "$expdir/log/train.log" \
-    audiogan train cyclegan_vc2 --config "$conf" --outdir "$expdir" \
+  steps/train.sh --cmd "$train_cmd" --conf "$conf" cyclegan_vc2 "$expdir" \
       "data.train_a=$data/train_$src" "data.train_b=$data/train_$tgt" \
       "data.stats_a=$data/train_$src/stats/$src.json" "data.stats_b=$data/train_$tgt/stats/$tgt.json" \
       "data.dev_a=$data/dev_$src" "data.dev_b=$data/dev_$tgt" "data.speaker_a=$src" "data.speaker_b=$tgt" \
