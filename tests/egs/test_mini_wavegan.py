@@ -36,6 +36,10 @@ def test_debug_recipe_runs_all_stages(tmp_path, data_root, copy_recipe):
     page = (exp / "report" / "index.html").read_text()  # stage 5: interpolations and the listening page
     assert page.count("<audio ") == 16 and page.count("<figure>") == 2  # 8 real + 8 generated; 2 grids
     assert len(list((exp / "interpolations").glob("interp_*.wav"))) == 4 * 8
+    from audiogan.inference.loading import load_classifier_model, load_wavegan_model
+
+    assert load_wavegan_model(exp / "export" / "wavegan.pt").step > 0  # stage 6: the built-in candidates
+    assert load_classifier_model(exp / "export" / "classifier.pt").step > 0
     for split in ("train", "valid", "test"):
         labels = (work / "data" / "sub2" / split / "utt2label").read_text().split()[1::2]
         assert sorted(set(labels)) == ["down", "go", "left", "no", "off", "on", "right", "stop", "up", "yes"]
