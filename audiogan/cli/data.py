@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 from audiogan.cli._common import positive_int
-from audiogan.errors import DataDirError
 
 
 def register(sub) -> None:
@@ -116,46 +115,11 @@ def run_fix(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_id_list(path: str) -> list[str]:
-    try:
-        lines = Path(path).read_text(encoding="utf-8").split("\n")
-    except OSError as e:
-        raise DataDirError(f"{path}: cannot read ({e.strerror})") from None
-    return [line.split()[0] for line in lines if line.strip()]
-
-
-def _subset_utts(d, args: argparse.Namespace) -> list[str]:
-    from audiogan.data.datadir import c_sorted
-
-    utts = d.utts
-    if args.utt_list:
-        return _read_id_list(args.utt_list)
-    if args.spk_list:
-        spks = set(_read_id_list(args.spk_list))
-        unknown = c_sorted(spks - set(d.speakers))
-        if unknown:
-            raise DataDirError(f"{d.path}: speaker '{unknown[0]}' of {args.spk_list} is not in this dir")
-        return [u for u in utts if d.utt2spk[u] in spks]
-    n = next(v for v in (args.first, args.last, args.per_spk, args.shortest, args.even) if v is not None)
-    if args.per_spk is not None:
-        return [u for us in d.spk2utt.values() for u in us[:n]]
-    if n > len(utts):
-        raise DataDirError(f"{d.path}: asked for {n} utterances but it has only {len(utts)}")
-    if args.first is not None:
-        return utts[:n]
-    if args.last is not None:
-        return utts[-n:]
-    if args.shortest is not None:
-        if d.utt2dur is None:
-            raise DataDirError(f"{d.path}: --shortest needs utt2dur (run `audiogan data utt2dur`)")
-        return sorted(utts, key=lambda u: (d.utt2dur[u], u))[:n]
-    return [utts[(i * len(utts)) // n] for i in range(n)]  # evenly spaced, like Kaldi's default
-
-
 def run_subset(args: argparse.Namespace) -> int:
+    from audiogan.data.commands import select_subset
     from audiogan.data.datadir import DataDir, subset_data_dir
 
-    utts = _subset_utts(DataDir(args.src), args)
+    utts = select_subset(DataDir(args.src), args, utt2dur_hint="run `audiogan data utt2dur`")
     d = subset_data_dir(args.src, args.dest, utts)
     print(f"audiogan data subset: wrote {len(d.utts)} utterances to {args.dest}")
     return 0

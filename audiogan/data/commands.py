@@ -29,7 +29,11 @@ def _read_id_list(path: str) -> list[str]:
     return [line.split()[0] for line in lines if line.strip()]
 
 
-def _subset_utts(d: DataDir, args: argparse.Namespace) -> list[str]:
+def select_subset(
+    d: DataDir, args: argparse.Namespace, utt2dur_hint: str = "run steps/compute_durations.sh"
+) -> list[str]:
+    """The utterances a subset command asks for (``--utt-list``, ``--spk-list``, ``--first`` ... ``--even``);
+    shared by ``utils/subset_data_dir.sh`` and ``audiogan data subset``."""
     utts = d.utts
     if args.utt_list:
         return _read_id_list(args.utt_list)
@@ -52,10 +56,12 @@ def _subset_utts(d: DataDir, args: argparse.Namespace) -> list[str]:
         return utts[-n:]
     if args.shortest is not None:
         if d.utt2dur is None:
-            raise DataDirError(f"{d.path}: --shortest needs utt2dur (run steps/compute_durations.sh)")
+            raise DataDirError(f"{d.path}: --shortest needs utt2dur ({utt2dur_hint})")
         return sorted(utts, key=lambda u: (d.utt2dur[u], u))[:n]
     return [utts[(i * len(utts)) // n] for i in range(n)]  # evenly spaced, like Kaldi's default
 
+
+_subset_utts = select_subset  # the old private name (re-exported by audiogan.data.datadir)
 
 # Error messages name the script the user ran.
 _PROGS = {"validate": "validate_data_dir.sh", "fix": "fix_data_dir.sh", "subset": "subset_data_dir.sh",
@@ -109,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"fix_data_dir: {args.data}: kept {kept} of {before} utterances (backup in "
                   f"{Path(args.data) / '.backup'})")
         elif args.cmd == "subset":
-            utts = _subset_utts(DataDir(args.src), args)
+            utts = select_subset(DataDir(args.src), args)
             d = subset_data_dir(args.src, args.dest, utts)
             print(f"subset_data_dir: wrote {len(d.utts)} utterances to {args.dest}")
         elif args.cmd == "combine":

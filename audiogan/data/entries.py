@@ -135,21 +135,13 @@ def entry_duration(value: str, *, base: Path | None = None, what: str = "") -> f
     if is_pipe(value):
         x, sr = read_audio_entry(value, base=base, what=what)
         return x.shape[1] / sr
-    import soundfile as sf
+    from audiogan import audio  # header checks only: audiogan.audio imports torch just for resampling
 
-    # A header read with soundfile alone: audiogan.audio would import torch, which costs every
-    # parallel utt2dur job a second or more of start-up for nothing.
-    path = resolve_path(value, base)
     prefix = f"{what}: " if what else ""
-    if not path.is_file():
-        raise AudioError(f"{prefix}{path}: no such file")
     try:
-        i = sf.info(str(path))
-    except Exception as e:  # libsndfile raises several types for non-audio data
-        raise AudioError(f"{prefix}{path}: not a readable audio file ({str(e).strip()[:200]})") from None
-    if i.frames <= 0:
-        raise AudioError(f"{prefix}{path}: contains no audio samples")
-    return i.frames / i.samplerate
+        return audio.info(resolve_path(value, base)).duration
+    except AudioError as e:
+        raise AudioError(f"{prefix}{e}") from None
 
 
 

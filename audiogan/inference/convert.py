@@ -134,13 +134,8 @@ def convert_stream(
     total = round(meta.frames * sr / meta.sample_rate)
     block, overlap = round(block_seconds * sr), round(overlap_seconds * sr)
     spans = block_plan(total, block, overlap)
-    changes = []
-    if meta.channels > 1:
-        changes.append(f"downmixed {meta.channels} channels to mono")
-    if meta.sample_rate != sr:
-        changes.append(f"resampled {meta.sample_rate} -> {sr} Hz")
-    if changes and notice:
-        print(f"audiogan: note: {src}: {', '.join(changes)}", file=sys.stderr)
+    if notice:
+        _note_changes(src, meta, sr)
     dst = Path(dst)
     margin = round(RESAMPLE_MARGIN_SECONDS * meta.sample_rate) if meta.sample_rate != sr else 0
     tmp = dst.with_name(f".{dst.stem}.convert-tmp.wav")
@@ -186,14 +181,20 @@ def load_mono(path: str | os.PathLike, sample_rate: int, notice: bool = True) ->
     averaged, with a one-line notice on stderr."""
     meta = audio.info(path)
     x, _ = audio.load(path, sample_rate=sample_rate, mono=True)
+    if notice:
+        _note_changes(path, meta, sample_rate)
+    return x[0]
+
+
+def _note_changes(path: str | os.PathLike, meta: audio.AudioInfo, sample_rate: int) -> None:
+    """One stderr line when an input is downmixed or resampled on the way in."""
     changes = []
     if meta.channels > 1:
         changes.append(f"downmixed {meta.channels} channels to mono")
     if meta.sample_rate != sample_rate:
         changes.append(f"resampled {meta.sample_rate} -> {sample_rate} Hz")
-    if changes and notice:
+    if changes:
         print(f"audiogan: note: {path}: {', '.join(changes)}", file=sys.stderr)
-    return x[0]
 
 
 def plan_outputs(inputs: Sequence[str | os.PathLike], outdir: str | os.PathLike) -> list[tuple[Path, Path]]:
