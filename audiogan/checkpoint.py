@@ -198,6 +198,7 @@ def export_for_inference(
         "networks": networks,
         "ema": {},
         "extra": state.get("extra", {}),
+        "usage": state.get("usage", {}),  # the training's CPU and wall time over all its runs
         "inference_only": True,
     }
     return save_atomic(lean, dst)

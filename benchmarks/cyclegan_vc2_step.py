@@ -23,19 +23,15 @@ Last line: one JSON object (``eager_step_s``, ``optimised_step_s``, ``speedup``,
 from __future__ import annotations
 
 import argparse
-import copy
 import json
-import platform
 import sys
-import tempfile
-import time
 
 import torch
+from _alternate import RunResult, add_common_options, alternate, report, setup, timed_steps, trainer_run
 
 from audiogan.config import load_config
-from audiogan.inference.denoise import bf16_is_fast
 from audiogan.tasks.cyclegan_vc2 import CycleGANVC2Task
-from audiogan.train.trainer import Trainer, build_optimizer, seed_everything
+from audiogan.train.trainer import build_optimizer, seed_everything
 
 
 def make_config(conf: str | None, device: str, amp: str) -> dict:
@@ -47,7 +43,7 @@ def make_config(conf: str | None, device: str, amp: str) -> dict:
     return cfg
 
 
-def eager_run(cfg: dict, batch: list[torch.Tensor], steps: int) -> tuple[float, dict[str, float]]:
+def eager_run(cfg: dict, batch: list[torch.Tensor], steps: int) -> RunResult:
     """Today's step, written out: fp32, G and D updates each backpropagating into every network."""
     seed_everything(cfg["trainer"]["seed"])
     device = torch.device(cfg["trainer"]["device"])
@@ -57,89 +53,40 @@ def eager_run(cfg: dict, batch: list[torch.Tensor], steps: int) -> tuple[float, 
     groups = {"discriminator": task.discriminators, "generator": task.generators}
     opts = {g: build_optimizer([p for n in names for p in task.nets[n].parameters()], cfg["optim"][g])
             for g, names in groups.items()}
-    first: dict[str, float] = {}
-    best = float("inf")
-    for i in range(steps + 1):  # the first step warms up (allocations, oneDNN primitives)
-        t = time.perf_counter()
+
+    def step() -> dict[str, float]:
+        logs = {}
         for group, fn in (("discriminator", task.discriminator_loss), ("generator", task.generator_loss)):
             losses = fn(batch)
             opts[group].zero_grad(set_to_none=True)
             losses["loss"].backward()
             opts[group].step()
-            if i == 0:
-                first.update({f"{group[0]}_{k}": float(v) for k, v in losses.items()})
-        _sync(device)
-        if i:
-            best = min(best, time.perf_counter() - t)
-    return best, first
+            logs.update({f"{group[0]}_{k}": float(v) for k, v in losses.items()})
+        return logs
+
+    return timed_steps(step, steps, device)
 
 
-def optimised_run(cfg: dict, batch: list[torch.Tensor], steps: int) -> tuple[float, dict[str, float]]:
+def optimised_run(cfg: dict, batch: list[torch.Tensor], steps: int) -> RunResult:
     """The trainer's own step (``Trainer.train_step``) on the same batch."""
-    with tempfile.TemporaryDirectory() as tmp:
-        trainer = Trainer(CycleGANVC2Task(copy.deepcopy(cfg)), tmp)
-        trainer._setup()
-        batches = iter(lambda: [x.to(trainer.device) for x in batch], None)
-        first: dict[str, float] = {}
-        best = float("inf")
-        for i in range(steps + 1):
-            t = time.perf_counter()
-            logs = trainer.train_step(batches)
-            _sync(trainer.device)
-            if i == 0:
-                first = {k: v for k, v in logs.items() if not k.startswith("lr_")}
-            else:
-                best = min(best, time.perf_counter() - t)
-    return best, first
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize()
+    return trainer_run(CycleGANVC2Task, cfg, lambda device: [x.to(device) for x in batch], steps)
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--conf", help="take the model widths from this config (default: the paper's)")
-    p.add_argument("--steps", type=int, default=3)
-    p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--frames", type=int, default=128)
-    p.add_argument("--amp", choices=("auto", "bf16", "none"), default="auto",
-                   help="optimised step's autocast (auto: bf16 where the CPU has bf16 matrix units, or CUDA)")
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    add_common_options(p, steps=3)
     args = p.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    amp = args.amp
-    if amp == "auto":
-        amp = "bf16" if bf16_is_fast(args.device) else "none"
+    amp = setup(args)
     cfg = make_config(args.conf, args.device, amp)
     gen = torch.Generator().manual_seed(0)
     batch = [torch.randn(1, cfg["model"]["feature_dim"], args.frames, generator=gen).to(args.device)
              for _ in range(2)]
-    times: dict[str, list[float]] = {"eager": [], "optimised": []}
-    losses: dict[str, dict[str, float]] = {}
-    for _ in range(args.repeats):
-        for name, run in (("eager", eager_run), ("optimised", optimised_run)):
-            t, first = run(cfg, batch, args.steps)
-            times[name].append(t)
-            losses[name] = first
-            print(f"{name}: {t:.3f} s/step", file=sys.stderr, flush=True)
-    eager, optimised = min(times["eager"]), min(times["optimised"])
-    shared = [k for k in losses["eager"] if k in losses["optimised"]]
-    rel = {k: abs(losses["optimised"][k] - losses["eager"][k]) / max(abs(losses["eager"][k]), 1e-8)
-           for k in shared}
-    print(json.dumps({
-        "benchmark": "cyclegan_vc2_step", "device": args.device,
-        "cpu": platform.processor() or platform.machine(), "threads": torch.get_num_threads(),
-        "conf": args.conf or "paper widths", "frames": args.frames, "optimised_amp": amp,
-        "eager_step_s": round(eager, 3), "optimised_step_s": round(optimised, 3),
-        "speedup": round(eager / optimised, 3),
-        "first_step_losses_eager": {k: round(v, 5) for k, v in losses["eager"].items()},
-        "first_step_losses_optimised": {k: round(v, 5) for k, v in losses["optimised"].items()},
-        "max_relative_loss_difference": round(max(rel.values()), 5),
-    }))
+    best, losses = alternate({"eager": lambda: eager_run(cfg, batch, args.steps),
+                              "optimised": lambda: optimised_run(cfg, batch, args.steps)}, args.repeats)
+    print(json.dumps(report("cyclegan_vc2_step", args, best, losses, conf=args.conf or "paper widths",
+                            frames=args.frames, optimised_amp=amp)))
     return 0
 
 

@@ -27,20 +27,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import copy
 import json
-import platform
 import sys
-import tempfile
-import time
 
 import torch
 import torch.nn.functional as F
+from _alternate import RunResult, add_common_options, alternate, report, setup, timed_steps, trainer_run
 
-from audiogan.inference.denoise import bf16_is_fast
 from audiogan.nn import blocks
 from audiogan.tasks.wavegan import WaveGANTask
-from audiogan.train.trainer import Trainer, build_optimizer, seed_everything
+from audiogan.train.trainer import build_optimizer, seed_everything
 
 
 def gather_phase_shuffle(self: blocks.PhaseShuffle, x: torch.Tensor, shifts=None) -> torch.Tensor:
@@ -78,7 +74,7 @@ def make_config(args: argparse.Namespace, amp: str) -> dict:
     return cfg
 
 
-def eager_run(cfg: dict, batch: dict, steps: int) -> tuple[float, dict[str, float]]:
+def eager_run(cfg: dict, batch: dict, steps: int) -> RunResult:
     """Today's iteration, written out: fp32, gather phase shuffle, every backward into every network."""
     seed_everything(cfg["trainer"]["seed"])
     device = torch.device(cfg["trainer"]["device"])
@@ -87,52 +83,29 @@ def eager_run(cfg: dict, batch: dict, steps: int) -> tuple[float, dict[str, floa
     task.device, task.step, task.adversarial = device, 0, True
     opts = {g: build_optimizer(task.nets[g].parameters(), cfg["optim"][g]) for g in task.nets}
     seed_everything(cfg["trainer"]["seed"])  # the trainer re-seeds after building (rank 0: the same seed)
-    first: dict[str, float] = {}
-    best = float("inf")
-    with gather_shuffle():
-        for i in range(steps + 1):  # the first iteration warms up (allocations, oneDNN primitives)
-            t = time.perf_counter()
-            for _ in range(cfg["trainer"]["n_critic"]):
-                losses = task.discriminator_loss(batch)
-                opts["discriminator"].zero_grad(set_to_none=True)
-                losses["loss"].backward()
-                opts["discriminator"].step()
-                if i == 0:
-                    first.update({f"d_{k}": float(v) for k, v in losses.items()})
-            losses = task.generator_loss(batch)
-            opts["generator"].zero_grad(set_to_none=True)
+
+    def step() -> dict[str, float]:
+        logs = {}
+        for _ in range(cfg["trainer"]["n_critic"]):
+            losses = task.discriminator_loss(batch)
+            opts["discriminator"].zero_grad(set_to_none=True)
             losses["loss"].backward()
-            opts["generator"].step()
-            _sync(device)
-            if i == 0:
-                first.update({f"g_{k}": float(v) for k, v in losses.items()})
-            else:
-                best = min(best, time.perf_counter() - t)
-    return best, first
+            opts["discriminator"].step()
+            logs.update({f"d_{k}": float(v) for k, v in losses.items()})
+        losses = task.generator_loss(batch)
+        opts["generator"].zero_grad(set_to_none=True)
+        losses["loss"].backward()
+        opts["generator"].step()
+        logs.update({f"g_{k}": float(v) for k, v in losses.items()})
+        return logs
+
+    with gather_shuffle():
+        return timed_steps(step, steps, device)
 
 
-def optimised_run(cfg: dict, batch: dict, steps: int) -> tuple[float, dict[str, float]]:
+def optimised_run(cfg: dict, batch: dict, steps: int) -> RunResult:
     """The trainer's own iteration (``Trainer.train_step``) on the same batch."""
-    with tempfile.TemporaryDirectory() as tmp:
-        trainer = Trainer(WaveGANTask(copy.deepcopy(cfg)), tmp)
-        trainer._setup()
-        batches = iter(lambda: {"audio": batch["audio"].to(trainer.device)}, None)
-        first: dict[str, float] = {}
-        best = float("inf")
-        for i in range(steps + 1):
-            t = time.perf_counter()
-            logs = trainer.train_step(batches)
-            _sync(trainer.device)
-            if i == 0:
-                first = {k: v for k, v in logs.items() if not k.startswith("lr_")}
-            else:
-                best = min(best, time.perf_counter() - t)
-    return best, first
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize()
+    return trainer_run(WaveGANTask, cfg, lambda device: {"audio": batch["audio"].to(device)}, steps)
 
 
 def main() -> int:
@@ -142,46 +115,18 @@ def main() -> int:
     p.add_argument("--n-critic", type=int, default=5)
     p.add_argument("--loss", choices=("wgan-gp", "hinge"), default="wgan-gp",
                    help="wgan-gp (the paper) or hinge with R1 (gamma 1)")
-    p.add_argument("--steps", type=int, default=2, help="timed iterations per run (after one warm-up)")
-    p.add_argument("--repeats", type=int, default=3)
-    p.add_argument("--amp", choices=("auto", "bf16", "none"), default="auto",
-                   help="optimised step's autocast (auto: bf16 where the CPU has bf16 matrix units, or CUDA)")
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    add_common_options(p, steps=2)
     args = p.parse_args()
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    amp = args.amp
-    if amp == "auto":
-        amp = "bf16" if bf16_is_fast(args.device) else "none"
+    amp = setup(args)
     cfg = make_config(args, amp)
     gen = torch.Generator().manual_seed(0)
     audio = (torch.rand(args.batch, 1, 16384, generator=gen) * 2 - 1) * 0.5
     batch = {"audio": audio.to(args.device)}
-    times: dict[str, list[float]] = {"eager": [], "optimised": []}
-    losses: dict[str, dict[str, float]] = {}
-    for _ in range(args.repeats):
-        for name, run in (("eager", eager_run), ("optimised", optimised_run)):
-            t, first = run(cfg, batch, args.steps)
-            times[name].append(t)
-            losses[name] = first
-            print(f"{name}: {t:.3f} s/iteration", file=sys.stderr, flush=True)
-    eager, optimised = min(times["eager"]), min(times["optimised"])
-    shared = [k for k in losses["eager"] if k in losses["optimised"]]
-    rel = {k: abs(losses["optimised"][k] - losses["eager"][k]) / max(abs(losses["eager"][k]), 1e-8)
-           for k in shared}
-    print(f"eager {eager:.3f} s, optimised {optimised:.3f} s per iteration: {eager / optimised:.2f}x",
-          file=sys.stderr)
-    print(json.dumps({
-        "benchmark": "wavegan_step", "device": args.device,
-        "cpu": platform.processor() or platform.machine(), "threads": torch.get_num_threads(),
-        "dim": args.dim, "batch": args.batch, "n_critic": args.n_critic, "loss": args.loss,
-        "optimised_amp": amp, "eager_step_s": round(eager, 3), "optimised_step_s": round(optimised, 3),
-        "speedup": round(eager / optimised, 3),
-        "first_step_losses_eager": {k: round(v, 5) for k, v in losses["eager"].items()},
-        "first_step_losses_optimised": {k: round(v, 5) for k, v in losses["optimised"].items()},
-        "max_relative_loss_difference": round(max(rel.values()), 5),
-    }))
+    best, losses = alternate({"eager": lambda: eager_run(cfg, batch, args.steps),
+                              "optimised": lambda: optimised_run(cfg, batch, args.steps)}, args.repeats,
+                             unit="iteration")
+    print(json.dumps(report("wavegan_step", args, best, losses, dim=args.dim, batch=args.batch,
+                            n_critic=args.n_critic, loss=args.loss, optimised_amp=amp)))
     return 0
 
 

@@ -250,3 +250,31 @@ def test_a_builtin_loads_without_importing_train_or_tasks():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     units = set(ast.literal_eval(out.stdout.strip().splitlines()[-1]))
     assert not units & {"train", "tasks", "cli"}, sorted(units)
+
+
+def test_no_import_cycle_between_modules():
+    """Within a package too: a circle between modules (kept alive only by lazy imports) is a defect."""
+    graph: dict[str, set[str]] = defaultdict(set)
+    for _, _, src, dst in EDGES:
+        if src != dst and (src, dst) not in ALLOWED:
+            graph[src].add(dst)
+    cycles = [cyc for c in _strongly_connected(graph) if len(c) > 1 for cyc in _cycles(graph, c)]
+    assert not cycles, "modules that import each other:\n" + "\n".join(" -> ".join(c) for c in cycles)
+
+
+@pytest.mark.parametrize(
+    "module", ["audiogan.checkpoint", *sorted(m for m in MODULES if unit(m) == "train")]
+)
+def test_the_checkpoint_format_and_the_trainer_know_no_model_family(module):
+    reached = {unit(m) for m in _closure(module)}
+    assert not reached & {"models", "tasks", "inference", "cli"}, sorted(reached)
+
+
+MAX_MODULE_LINES = 420
+
+
+def test_no_module_is_over_420_lines():
+    """One file, one job: a module past this has more than one."""
+    lines = {m: len(p.read_text(encoding="utf-8").splitlines()) for m, p in MODULES.items()}
+    long = {m: n for m, n in lines.items() if n > MAX_MODULE_LINES}
+    assert not long, f"split these (> {MAX_MODULE_LINES} lines): {long}"

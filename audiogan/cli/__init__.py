@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from audiogan import __version__
+from audiogan.cli._common import UsageError  # noqa: F401 - re-exported (its old home)
 from audiogan.errors import AudioGanError
 
 # name -> module; imported lazily so `audiogan --help` stays fast.
@@ -44,10 +45,6 @@ def describe_os_error(e: OSError) -> str:
     if m:
         path = path.with_name(m.group(1))
     return f"{path}: {reason}"
-
-
-class UsageError(AudioGanError):
-    """A wrong command-line argument."""
 
 
 class _Parser(argparse.ArgumentParser):

@@ -8,6 +8,10 @@ from audiogan.devices import resolve_device  # noqa: F401  (moved; old import pa
 from audiogan.errors import AudioGanError
 
 
+class UsageError(AudioGanError):
+    """A wrong command-line argument."""
+
+
 class NotBuiltYet(AudioGanError):
     pass
 

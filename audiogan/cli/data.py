@@ -1,6 +1,6 @@
 """`audiogan data {validate,fix,subset,split,combine,utt2dur,link-audio,collect}`: Kaldi-style data dirs.
 
-The functions of :mod:`audiogan.data.datadir` behind a command line; ``recipes/steps/*.sh`` call these.
+The functions of :mod:`audiogan.data.operations` behind a command line; ``recipes/steps/*.sh`` call these.
 (``recipes/utils/*.sh`` keep Kaldi's conventions: exit code 1 and messages named after the script.)
 Nothing here imports torch unless audio has to be decoded.
 """
@@ -107,7 +107,7 @@ def run_validate(args: argparse.Namespace) -> int:
 
 
 def run_fix(args: argparse.Namespace) -> int:
-    from audiogan.data.datadir import fix_data_dir
+    from audiogan.data.operations import fix_data_dir
 
     kept, before = fix_data_dir(args.data)
     print(f"audiogan data fix: {args.data}: kept {kept} of {before} utterances (backup in "
@@ -117,7 +117,8 @@ def run_fix(args: argparse.Namespace) -> int:
 
 def run_subset(args: argparse.Namespace) -> int:
     from audiogan.data.commands import select_subset
-    from audiogan.data.datadir import DataDir, subset_data_dir
+    from audiogan.data.datadir import DataDir
+    from audiogan.data.operations import subset_data_dir
 
     utts = select_subset(DataDir(args.src), args, utt2dur_hint="run `audiogan data utt2dur`")
     d = subset_data_dir(args.src, args.dest, utts)
@@ -126,7 +127,7 @@ def run_subset(args: argparse.Namespace) -> int:
 
 
 def run_split(args: argparse.Namespace) -> int:
-    from audiogan.data.datadir import split_data_dir
+    from audiogan.data.operations import split_data_dir
 
     parts = split_data_dir(args.data, args.n, per_utt=args.per_utt)
     print(parts[0].path.parent)
@@ -134,7 +135,7 @@ def run_split(args: argparse.Namespace) -> int:
 
 
 def run_combine(args: argparse.Namespace) -> int:
-    from audiogan.data.datadir import combine_data_dirs
+    from audiogan.data.operations import combine_data_dirs
 
     d, dropped = combine_data_dirs(args.dest, args.srcs)
     if dropped:
@@ -145,7 +146,7 @@ def run_combine(args: argparse.Namespace) -> int:
 
 
 def run_utt2dur(args: argparse.Namespace) -> int:
-    from audiogan.data.datadir import compute_utt2dur
+    from audiogan.data.operations import compute_utt2dur
 
     durs = compute_utt2dur(args.data)
     print(f"audiogan data utt2dur: {len(durs)} utterances, {sum(durs.values()) / 3600:.3f} h in {args.data}")
@@ -153,7 +154,7 @@ def run_utt2dur(args: argparse.Namespace) -> int:
 
 
 def run_link_audio(args: argparse.Namespace) -> int:
-    from audiogan.data.datadir import link_audio
+    from audiogan.data.operations import link_audio
 
     n = link_audio(args.data, args.dest, scp=args.scp)
     print(f"audiogan data link-audio: {n} files in {args.dest}")
@@ -161,7 +162,7 @@ def run_link_audio(args: argparse.Namespace) -> int:
 
 
 def run_collect(args: argparse.Namespace) -> int:
-    from audiogan.data.datadir import collect_outputs
+    from audiogan.data.operations import collect_outputs
 
     d = collect_outputs(args.data, args.audio_dir, args.out)
     print(f"audiogan data collect: {len(d.utts)} utterances in {args.out}")

@@ -1,6 +1,6 @@
 """`audiogan features {extract,merge,stats}`: the WORLD feature archive of a data dir (CycleGAN-VC2).
 
-A front end to :mod:`audiogan.features.world` with the same options; the recipes run ``extract`` as one job
+A front end to :mod:`audiogan.features.commands` with the same options; the recipes run ``extract`` as one job
 per ``--part`` through ``utils/run.pl``, then ``merge`` and ``stats``.
 """
 
@@ -77,9 +77,9 @@ def register(sub) -> None:
 
 
 def _world(argv: list[str]) -> int:
-    from audiogan.features import world
+    from audiogan.features import commands
 
-    return world.main(argv)
+    return commands.main(argv)
 
 
 def _opt(argv: list[str], flag: str, value) -> None:

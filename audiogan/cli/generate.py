@@ -38,7 +38,7 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from audiogan.cli import UsageError
+    from audiogan.cli._common import UsageError
     from audiogan.devices import resolve_device
     from audiogan.inference.generate import (
         interpolate_latents,

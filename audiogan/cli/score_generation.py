@@ -50,7 +50,7 @@ def _fmt(name: str, r: dict) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from audiogan.audio import find_audio_files
-    from audiogan.cli import UsageError
+    from audiogan.cli._common import UsageError
     from audiogan.data.clips import list_clips, subset
     from audiogan.devices import resolve_device
     from audiogan.metrics.generation import load_classifier, load_folder, score_generation

@@ -1,4 +1,4 @@
-"""The command line of ``python3 -m audiogan.data.datadir`` (the engine of ``recipes/utils/*.sh``); the
+"""The command line of ``python3 -m audiogan.data.commands`` (the engine of ``recipes/utils/*.sh``); the
 subcommands are listed in :mod:`audiogan.data.datadir`."""
 
 from __future__ import annotations
@@ -61,15 +61,13 @@ def select_subset(
     return [utts[(i * len(utts)) // n] for i in range(n)]  # evenly spaced, like Kaldi's default
 
 
-_subset_utts = select_subset  # the old private name (re-exported by audiogan.data.datadir)
-
 # Error messages name the script the user ran.
 _PROGS = {"validate": "validate_data_dir.sh", "fix": "fix_data_dir.sh", "subset": "subset_data_dir.sh",
           "combine": "combine_data.sh", "split": "split_data.sh"}
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of ``python3 -m audiogan.data.datadir``; user errors print one line and exit 1."""
+    """Entry point of ``python3 -m audiogan.data.commands``; user errors print one line and exit 1."""
     parser = argparse.ArgumentParser(prog="datadir", description="Kaldi-style data dir tools.")
     sub = parser.add_subparsers(dest="cmd", required=True)
     p = sub.add_parser("validate")
@@ -140,3 +138,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{_PROGS.get(args.cmd, args.cmd)}: error: {str(e).splitlines()[0]}", file=sys.stderr)
         return 1
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -19,35 +19,32 @@ order)::
 Relative paths in ``*.scp`` files are taken from the current directory (Kaldi's convention), falling back
 to the data dir itself; the tools here write absolute paths.
 
-The layer is split by job; every name below is importable from here as before:
+The layer is split by job; the table and feats names are re-exported here:
 
 * :mod:`audiogan.data.tables`: the one reader/writer of Kaldi tables (``read_table``, ``write_table``...);
 * :mod:`audiogan.data.entries`: ``wav.scp`` values (paths, pipes and the pipe policy, segments);
 * :mod:`audiogan.data.feats`: the one ``feats.scp`` format (``FeatsWriter``, ``write_feats``, ``read_feats``);
-* :mod:`audiogan.data.operations`: fix, subset, split, combine, utt2dur, link-audio, collect;
-* :mod:`audiogan.data.commands`: the command line below.
+* :mod:`audiogan.data.operations`: fix, subset, split, combine, utt2dur, link-audio, collect (they use
+  :class:`DataDir`, so they are imported from there, not from here: no import circle);
+* :mod:`audiogan.data.commands`: the command line of ``recipes/utils/*.sh``::
 
-This module is also the engine of ``recipes/utils/*.sh`` (the command line is in ``data/commands.py``)::
-
-    python3 -m audiogan.data.datadir validate [--no-feats] [--no-text] [--no-wav] DATA
-    python3 -m audiogan.data.datadir fix DATA
-    python3 -m audiogan.data.datadir subset [--first N|--last N|--per-spk N|--shortest N|--even N|
-                                             --utt-list F|--spk-list F] SRC DEST
-    python3 -m audiogan.data.datadir combine DEST SRC...
-    python3 -m audiogan.data.datadir split [--per-utt] DATA N
-    python3 -m audiogan.data.datadir utt2dur DATA
-    python3 -m audiogan.data.datadir link-audio [--scp S] DATA DEST  # DEST/<utt>.<ext> for folder tools
-    python3 -m audiogan.data.datadir collect DATA AUDIO_DIR OUT      # data dir of processed outputs
+    python3 -m audiogan.data.commands validate [--no-feats] [--no-text] [--no-wav] DATA
+    python3 -m audiogan.data.commands fix DATA
+    python3 -m audiogan.data.commands subset [--first N|--last N|--per-spk N|--shortest N|--even N|
+                                              --utt-list F|--spk-list F] SRC DEST
+    python3 -m audiogan.data.commands combine DEST SRC...
+    python3 -m audiogan.data.commands split [--per-utt] DATA N
+    python3 -m audiogan.data.commands utt2dur DATA
+    python3 -m audiogan.data.commands link-audio [--scp S] DATA DEST  # DEST/<utt>.<ext> for folder tools
+    python3 -m audiogan.data.commands collect DATA AUDIO_DIR OUT      # data dir of processed outputs
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -404,29 +401,3 @@ def _table_kind(name: str, table: Mapping[str, str], recordings: set[str]) -> st
     if name.endswith(".scp") and table and set(table) <= recordings:
         return "reco"
     return "utt"
-
-
-# Re-exported lazily: those modules import DataDir from here.
-_LAZY = {
-    **dict.fromkeys(("fix_data_dir", "subset_data_dir", "split_list", "split_data_dir", "combine_data_dirs",
-                     "compute_utt2dur", "link_audio", "collect_outputs"), "audiogan.data.operations"),
-    **dict.fromkeys(("main", "_subset_utts", "_read_id_list", "_PROGS"), "audiogan.data.commands"),
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
-
-
-if __name__ == "__main__":
-    from audiogan.data.commands import main
-
-    sys.exit(main())

@@ -54,7 +54,7 @@ def pipe_error(where: str, utt: str, reader: str) -> DataDirError:
     """The refusal of a file-only reader: names the entry and the way out."""
     return DataDirError(
         f"{where}: '{utt}' is a command pipe ('... |'); {reader} reads audio files only: decode the data "
-        f"dir to files first (python3 -m audiogan.data.datadir link-audio DATA_DIR OUT_FOLDER)"
+        f"dir to files first (audiogan data link-audio DATA_DIR OUT_FOLDER)"
     )
 
 

@@ -1,7 +1,7 @@
 """Features in a data dir: the one ``feats.scp`` format, its writer and its reader.
 
 Features live in ``.npz`` archives (numpy's zip of ``.npy`` arrays). The format, written by
-:class:`FeatsWriter` and :func:`write_feats` (and by ``python3 -m audiogan.features.world extract``)::
+:class:`FeatsWriter` and :func:`write_feats` (and by ``audiogan features extract``)::
 
     feats.scp           utt-id /abs/path/to/archive.npz:utt-id      (sorted, one line per utterance)
     archive.npz         members "<utt-id>/<name>.npy": each utterance's arrays by name (f0, coded_sp, ...)

@@ -1,14 +1,12 @@
 """The files of WORLD features in a data dir: reading ``wav.scp`` for extraction, writing and reading the
-``feats.scp`` archive (the one format of :mod:`audiogan.data.feats`) and ``world.json``. Re-exported by
-:mod:`audiogan.features.world`."""
+``feats.scp`` archive (the one format of :mod:`audiogan.data.feats`). Re-exported by
+:mod:`audiogan.features.world`, which also reads and writes ``world.json``."""
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,10 +15,7 @@ from audiogan.data.feats import FEATS_SCP, FeatsWriter, load_feats_entry  # noqa
 from audiogan.data.feats import read_feats_scp as _read_feats_scp
 from audiogan.data.tables import read_table, write_table
 from audiogan.errors import DataDirError
-from audiogan.paths import atomic_open, write_text_atomic
-
-if TYPE_CHECKING:
-    from audiogan.features import world
+from audiogan.paths import atomic_open
 
 WORLD_JSON = "world.json"
 
@@ -106,24 +101,3 @@ def load_feats(scp: str | os.PathLike, utts: Iterable[str] | None = None) -> dic
     if missing:
         raise DataDirError(f"{scp}: no features for utterance '{missing[0]}'")
     return {u: load_utt_feats(index[u]) for u in keys}
-
-
-def save_world_config(path: str | os.PathLike, cfg: world.WorldConfig) -> Path:
-    write_text_atomic(Path(path), json.dumps(cfg.to_dict(), indent=1) + "\n")
-    return Path(path)
-
-
-def load_world_config(path: str | os.PathLike) -> world.WorldConfig:
-    """The WorldConfig stored in ``world.json`` (a file, or a data dir holding one)."""
-    path = Path(path)
-    if path.is_dir():
-        path = path / WORLD_JSON
-    try:
-        d = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise DataDirError(f"{path}: no such file (extract features first)") from None
-    except (OSError, ValueError) as e:
-        raise DataDirError(f"{path}: unreadable ({type(e).__name__})") from None
-    from audiogan.features.world import WorldConfig
-
-    return WorldConfig.from_dict(d)

@@ -1,5 +1,5 @@
-"""The command line of ``python3 -m audiogan.features.world`` (``extract``, ``merge``, ``stats``); the usage
-is in :mod:`audiogan.features.world`."""
+"""The command line of ``python3 -m audiogan.features.commands`` (``extract``, ``merge``, ``stats``), also
+``audiogan features``; the usage is in :mod:`audiogan.features.world`."""
 
 from __future__ import annotations
 
@@ -19,11 +19,10 @@ from audiogan.features.archive import (
     read_feats_scp,
     read_scp,
     read_wav_scp,
-    save_world_config,
     write_feats,
 )
 from audiogan.features.stats import compute_stats
-from audiogan.features.world import F0_METHODS, WorldConfig, extract_many
+from audiogan.features.world import F0_METHODS, WorldConfig, extract_many, save_world_config
 from audiogan.paths import check_name, child_path
 
 
@@ -114,7 +113,7 @@ def _cmd_stats(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     d = WorldConfig()
     p = argparse.ArgumentParser(
-        prog="python3 -m audiogan.features.world", description="WORLD feature archive tools."
+        prog="python3 -m audiogan.features.commands", description="WORLD feature archive tools."
     )
     sub = p.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
 
@@ -165,3 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("audiogan: interrupted\n")
         return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -21,20 +21,19 @@ Feature dirs written before (one ``feats/<utt>.npz`` per utterance) are still re
 
 The per-speaker statistics are in :mod:`audiogan.features.stats`, the feature files in
 :mod:`audiogan.features.archive`, the process pool in :mod:`audiogan.jobs`; their names are re-exported
-here. Command line (:mod:`audiogan.features.commands`; used by recipes, one job per ``--part`` through
-``recipes/utils/run.pl``)::
+here. Command line (:mod:`audiogan.features.commands`, also ``audiogan features``; used by recipes, one job
+per ``--part`` through ``recipes/utils/run.pl``)::
 
-    python3 -m audiogan.features.world extract --datadir D [--jobs N] [--part J --nparts N]
-    python3 -m audiogan.features.world merge --datadir D --nparts N
-    python3 -m audiogan.features.world stats --datadir D [--spk X ...]
+    python3 -m audiogan.features.commands extract --datadir D [--jobs N] [--part J --nparts N]
+    python3 -m audiogan.features.commands merge --datadir D --nparts N
+    python3 -m audiogan.features.commands stats --datadir D [--spk X ...]
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
+import json
 import os
-import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,18 +41,16 @@ from typing import Any
 
 import numpy as np
 
-from audiogan.errors import AudioError, AudioGanError, ConfigError
+from audiogan.errors import AudioError, AudioGanError, ConfigError, DataDirError
 from audiogan.features.archive import (  # noqa: F401 - re-exported: they lived here
     FEATS_SCP,
     WORLD_JSON,
     load_feats,
     load_utt_feats,
-    load_world_config,
     read_feats_scp,
     read_scp,
     read_wav_scp,
     save_utt_feats,
-    save_world_config,
     write_feats,
 )
 from audiogan.features.stats import (  # noqa: F401 - re-exported: they lived here
@@ -67,6 +64,7 @@ from audiogan.features.stats import (  # noqa: F401 - re-exported: they lived he
     normalize_coded_sp,
 )
 from audiogan.jobs import run_jobs  # noqa: F401 - re-exported: scoring imports it from here
+from audiogan.paths import write_text_atomic
 
 # The shortest signal analysed: a few 5 ms frames are not enough for Harvest's F0 tracking to mean anything.
 MIN_SECONDS = 0.1
@@ -157,6 +155,25 @@ class WorldConfig:
             if key in d and not isinstance(d[key], float):
                 raise ConfigError(f"world {key} must be a number, got {d[key]!r}")
         return cls(**d)
+
+
+def save_world_config(path: str | os.PathLike, cfg: WorldConfig) -> Path:
+    write_text_atomic(Path(path), json.dumps(cfg.to_dict(), indent=1) + "\n")
+    return Path(path)
+
+
+def load_world_config(path: str | os.PathLike) -> WorldConfig:
+    """The WorldConfig stored in ``world.json`` (a file, or a data dir holding one)."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / WORLD_JSON
+    try:
+        d = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise DataDirError(f"{path}: no such file (extract features first)") from None
+    except (OSError, ValueError) as e:
+        raise DataDirError(f"{path}: unreadable ({type(e).__name__})") from None
+    return WorldConfig.from_dict(d)
 
 
 @dataclass
@@ -334,28 +351,3 @@ def extract_many(
     work = [(utt, str(p), cfg.to_dict()) for utt, p in items.items()]
     done = run_jobs(_extract_job, work, jobs=jobs, progress=progress, desc="WORLD features")
     return dict(done)
-
-
-
-# ---------------------------------------------------------------------------------------------- CLI
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The parser of ``python3 -m audiogan.features.world`` (:mod:`audiogan.features.commands`)."""
-    from audiogan.features.commands import build_parser as _build
-
-    return _build()
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Module entry point; user errors print ``audiogan: error: <msg>`` and return 2."""
-    from audiogan.features.commands import main as _main
-
-    return _main(argv)
-
-
-if __name__ == "__main__":
-    # Run the imported module's main so worker processes pickle functions by their real module name.
-    from audiogan.features import world as _world
-
-    sys.exit(_world.main())

@@ -14,7 +14,7 @@ Generator loss (LSGAN by default)::
 Discriminator loss: ``D_A``/``D_B`` real vs converted, ``D2_A``/``D2_B`` real vs cycled.
 
 Data: two Kaldi-style data dirs with WORLD features (``feats.scp`` + ``world.json``, written by
-``python3 -m audiogan.features.world extract``). Each item is a pair of random ``crop_frames``-frame crops of
+``audiogan features extract``). Each item is a pair of random ``crop_frames``-frame crops of
 normalised coded envelopes, one per domain: ``(Tensor[D, crop], Tensor[D, crop])``. Speaker statistics are
 computed from the training features (or read from ``data.stats_a``/``stats_b``) and stored in the checkpoint.
 """

@@ -1,7 +1,8 @@
 """Where the checkpoint helpers used to live; kept so existing imports keep working.
 
 The file format is :mod:`audiogan.checkpoint` (base layer); rebuilding a checkpoint's networks is
-:func:`audiogan.models.load_for_inference`; typed per-family loaders are in :mod:`audiogan.inference.loading`.
+:func:`audiogan.models.load_for_inference` (not re-exported here: ``train`` knows no model family); typed
+per-family loaders are in :mod:`audiogan.inference.loading`.
 """
 
 from audiogan.checkpoint import (
@@ -17,17 +18,14 @@ from audiogan.checkpoint import (
     state_digest,
     write,
 )
-from audiogan.models.registry import InferenceBundle, load_for_inference
 
 __all__ = [
     "FORMAT",
-    "InferenceBundle",
     "checkpoint_dir",
     "copy_as",
     "export_for_inference",
     "list_checkpoints",
     "load",
-    "load_for_inference",
     "load_latest",
     "resolve",
     "save_atomic",

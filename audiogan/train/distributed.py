@@ -85,6 +85,15 @@ def parameter_checksums(modules: dict[str, nn.Module]) -> list[float]:
     return [float(t) for t in gathered]
 
 
+def broadcast_flag(flag: bool, device: torch.device | str = "cpu") -> bool:
+    """Rank 0's ``flag`` on every rank (e.g. "the time budget is spent": all ranks stop at the same step)."""
+    if world_size() == 1:
+        return bool(flag)
+    t = torch.tensor([1 if flag else 0], device=device)
+    dist.broadcast(t, src=0)
+    return bool(t.item())
+
+
 def barrier() -> None:
     if world_size() > 1:
         dist.barrier()

@@ -41,6 +41,7 @@ from audiogan.data.sampling import index_and_rng  # noqa: F401  (moved; old impo
 
 TRAINER_DEFAULTS: dict[str, Any] = {
     "max_steps": 1000,  # generator updates
+    "max_minutes": None,  # wall-clock budget of one run: stop (with a checkpoint) at the first step past it
     "batch_size": 16,
     "n_critic": 1,  # discriminator updates per generator update
     "d_start_step": 0,  # before this step: no D updates and task.adversarial is False

@@ -10,4 +10,4 @@ if [ $# -lt 2 ] || [[ "$1" == -* ]]; then
   [ "${1:-}" = --help ] && exit 0
   exit 1
 fi
-exec python3 -m audiogan.data.datadir combine "$@"
+exec python3 -m audiogan.data.commands combine "$@"

@@ -9,4 +9,4 @@ if [ $# -ne 1 ] || [[ "$1" == -* ]]; then
   [ "${1:-}" = --help ] && exit 0
   exit 1
 fi
-exec python3 -m audiogan.data.datadir fix "$1"
+exec python3 -m audiogan.data.commands fix "$1"

@@ -10,4 +10,4 @@ if [ $# -ne 2 ] || ! [[ "$2" =~ ^[0-9]+$ ]]; then
   echo "Usage: $0 [--per-utt] <data-dir> <num-to-split>" >&2
   exit 1
 fi
-exec python3 -m audiogan.data.datadir split "${per_utt[@]}" "$1" "$2"
+exec python3 -m audiogan.data.commands split "${per_utt[@]}" "$1" "$2"

@@ -6,7 +6,7 @@
 #
 # Without --utt2spk the parts get nearly equal numbers of lines (sizes differ by at most one). With it,
 # no speaker is split across parts: the cut between parts i and i+1 goes to the speaker boundary nearest
-# to i/N of the lines (the same rule as `python3 -m audiogan.data.datadir split`); a speaker's lines must
+# to i/N of the lines (the same rule as `python3 -m audiogan.data.commands split`); a speaker's lines must
 # be contiguous, as they are in a sorted file with speaker-prefixed utterance ids. More parts than lines
 # (or speakers) is an error, since every part must be non-empty.
 use strict;

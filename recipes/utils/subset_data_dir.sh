@@ -21,8 +21,8 @@ esac
 
 if [ -n "$list" ] || [ "$mode" = utt-list ] || [ "$mode" = spk-list ]; then
   if [ $# -ne 2 ] || [ -z "$list" ]; then echo "$usage" >&2; exit 1; fi
-  exec python3 -m audiogan.data.datadir subset "--$mode" "$list" "$1" "$2"
+  exec python3 -m audiogan.data.commands subset "--$mode" "$list" "$1" "$2"
 fi
 if [ $# -ne 3 ]; then echo "$usage" >&2; exit 1; fi
 if ! [[ "$2" =~ ^[0-9]+$ ]]; then echo "$0: <N> must be a number of utterances, got '$2'" >&2; exit 1; fi
-exec python3 -m audiogan.data.datadir subset "--$mode" "$2" "$1" "$3"
+exec python3 -m audiogan.data.commands subset "--$mode" "$2" "$1" "$3"

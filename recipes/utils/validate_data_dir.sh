@@ -20,4 +20,4 @@ while [ $# -gt 0 ]; do
 done
 if [ $# -ne 1 ]; then echo "$usage" >&2; exit 1; fi
 
-exec python3 -m audiogan.data.datadir validate "${flags[@]}" "$1"
+exec python3 -m audiogan.data.commands validate "${flags[@]}" "$1"

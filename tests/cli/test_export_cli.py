@@ -5,7 +5,8 @@ from __future__ import annotations
 import torch
 
 from audiogan.cli import main
-from audiogan.train.checkpoint import load, load_for_inference
+from audiogan.models import load_for_inference
+from audiogan.train.checkpoint import load
 
 
 def test_export_round_trip(tmp_path, ckpt):
@@ -33,3 +34,17 @@ def test_export_refuses_to_overwrite(tmp_path, ckpt, capsys):
     assert main(["export", str(ckpt), str(out), "--force"]) == 0
     assert main(["export", str(ckpt), str(tmp_path / "x.bin")]) == 2
     assert main(["export", str(tmp_path / "missing"), str(tmp_path / "y.pt")]) == 2
+
+
+def test_export_writes_the_training_facts_into_the_card_and_keeps_the_authors_text(tmp_path, ckpt):
+    out = tmp_path / "lean.pt"
+    card = out.with_suffix(".md")
+    card.write_text("# my model\n\nHand-written scores.\n")
+    assert main(["export", str(ckpt), str(out)]) == 0
+    text = card.read_text()
+    usage = load(out)["usage"]
+    assert usage["cpu_seconds"] > 0 and usage["runs"] >= 1
+    assert text.startswith("# my model\n\nHand-written scores.\n")
+    assert "## Training facts" in text and f"total CPU time: {usage['cpu_seconds'] / 3600:.2f} h" in text
+    assert main(["export", str(ckpt), str(out), "--force"]) == 0  # refreshed, not repeated
+    assert card.read_text().count("## Training facts") == 1

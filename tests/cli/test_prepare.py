@@ -10,8 +10,9 @@ import pytest
 import soundfile as sf
 
 from audiogan.cli import main
-from audiogan.data.datadir import DataDir, read_table, subset_data_dir
+from audiogan.data.datadir import DataDir, read_table
 from audiogan.data.mix import measure_snr
+from audiogan.data.operations import subset_data_dir
 
 SR = 16000
 

@@ -11,19 +11,21 @@ import soundfile as sf
 from audiogan.data.datadir import (
     DataDir,
     FeatsWriter,
+    read_feats,
+    read_table,
+    utt2spk_to_spk2utt,
+    write_feats,
+    write_table,
+)
+from audiogan.data.operations import (
     collect_outputs,
     combine_data_dirs,
     compute_utt2dur,
     fix_data_dir,
     link_audio,
-    read_feats,
-    read_table,
     split_data_dir,
     split_list,
     subset_data_dir,
-    utt2spk_to_spk2utt,
-    write_feats,
-    write_table,
 )
 from audiogan.errors import AudioError, DataDirError
 

@@ -103,7 +103,7 @@ def test_each_utterance_is_independent_of_the_others(dirs, tmp_path):
     """Seeding per utterance id: mixing a subset (one parallel job's share) gives the same files."""
     clean, noise = dirs
     full = mix_data_dirs(clean, noise, tmp_path / "full", snrs=[0, 10], seed=5, progress=False)
-    from audiogan.data.datadir import subset_data_dir
+    from audiogan.data.operations import subset_data_dir
 
     part = subset_data_dir(clean, tmp_path / "part", ["s1-u3"])
     one = mix_data_dirs(part.path, noise, tmp_path / "one", snrs=[0, 10], seed=5, progress=False)

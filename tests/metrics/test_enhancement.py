@@ -14,6 +14,7 @@ from scipy.linalg import solve_toeplitz
 from scipy.signal import lfilter
 
 from audiogan.errors import AudioError, AudioGanError, DataDirError
+from audiogan.metrics import distortion as D
 from audiogan.metrics import enhancement as E
 from audiogan.metrics._match import PairingWarning, pair_inputs
 
@@ -80,7 +81,7 @@ def test_lpc_matches_scipy_toeplitz_solve():
     rng = np.random.default_rng(3)
     x = lfilter([1.0], [1.0, -1.3, 0.6], rng.standard_normal(4000))
     frames = np.lib.stride_tricks.sliding_window_view(x, 480)[::960] * np.hanning(480)
-    R, A = E._lpc(frames, 10)
+    R, A = D._lpc(frames, 10)
     for r, a in zip(R, A):
         expected = solve_toeplitz(r[:10], r[1:11])
         np.testing.assert_allclose(a, np.concatenate([[1.0], -expected]), rtol=1e-6, atol=1e-9)
@@ -109,7 +110,7 @@ def test_vectorised_peak_search_matches_composite_m_loops():
     energy[0] = np.arange(25.0)  # monotone up
     energy[1] = -np.arange(25.0)  # monotone down
     slope = np.diff(energy, axis=1)
-    got = E._local_peaks(energy, slope)
+    got = D._local_peaks(energy, slope)
     expected = np.stack([_local_peaks_loop(e, s) for e, s in zip(energy, slope)])
     np.testing.assert_array_equal(got, expected)
 

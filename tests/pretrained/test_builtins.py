@@ -12,7 +12,7 @@ import torch
 from audiogan.cli import main
 from audiogan.cli.export import INFERENCE_NETWORKS
 from audiogan.pretrained import BUILTINS, DEFAULTS, resolve_model
-from audiogan.train.checkpoint import load_for_inference
+from audiogan.models import load_for_inference
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "tap_5db.wav"

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from audiogan.data.datadir import DataDir, read_table, split_list, utt2spk_to_spk2utt, write_table
+from audiogan.data.datadir import DataDir, read_table, utt2spk_to_spk2utt, write_table
+from audiogan.data.operations import split_list
 
 UTILS = Path(__file__).resolve().parents[2] / "recipes" / "utils"
 

@@ -14,7 +14,7 @@ import torch
 from audiogan.errors import CheckpointError, ConfigError
 from audiogan.features import world
 from audiogan.tasks.cyclegan_vc2 import CropPairDataset, CycleGANVC2Task
-from audiogan.train.checkpoint import load_for_inference
+from audiogan.models import load_for_inference
 from audiogan.train.trainer import Trainer
 
 SR = 16000

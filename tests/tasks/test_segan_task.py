@@ -13,7 +13,7 @@ import torch
 from audiogan.config import load_config
 from audiogan.errors import CheckpointError, ConfigError
 from audiogan.tasks.segan import SEGANTask
-from audiogan.train.checkpoint import load_for_inference
+from audiogan.models import load_for_inference
 from audiogan.train.trainer import Trainer
 
 TINY_MODEL = {

@@ -13,7 +13,7 @@ from audiogan.errors import CheckpointError, ConfigError, DataDirError
 from audiogan.nn.losses import gradient_penalty
 from audiogan.tasks.classifier import ClassifierTask
 from audiogan.tasks.wavegan import WaveGANTask
-from audiogan.train.checkpoint import load_for_inference
+from audiogan.models import load_for_inference
 from audiogan.train.trainer import Trainer
 
 

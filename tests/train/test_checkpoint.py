@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from audiogan.errors import CheckpointError
+from audiogan.models import load_for_inference
 from audiogan.tasks.toy import ToyGANTask
 from audiogan.train import checkpoint as ckpt
 
@@ -283,7 +284,7 @@ def test_an_export_alone_rebuilds_the_generator_in_float32(tmp_path):
     state, ema = toy_state(tmp_path)
     src = ckpt.save_atomic(state, tmp_path / "full.pt")
     out = ckpt.export_for_inference(src, tmp_path / "lean.pt", ("generator",))
-    bundle = ckpt.load_for_inference(out, tasks=("toy",), names=("generator",))
+    bundle = load_for_inference(out, tasks=("toy",), names=("generator",))
     g = bundle.networks["generator"]
     assert bundle.task == "toy" and bundle.step == 7 and not g.training
     for k, v in g.state_dict().items():

@@ -14,6 +14,7 @@ import torch
 
 from audiogan.config import load_config, read_yaml
 from audiogan.errors import CheckpointError, ConfigError
+from audiogan.models import load_for_inference
 from audiogan.tasks.toy import ToyGANTask, sliced_wasserstein
 from audiogan.train import checkpoint as ckpt
 from audiogan.train.trainer import ResumableSampler, Trainer, requires_grad_off
@@ -212,11 +213,11 @@ def test_keep_last_rotates_old_checkpoints(tmp_path):
 
 def test_checkpoint_alone_rebuilds_the_generator(tmp_path):
     trainer = fit(tmp_path, "trainer.max_steps=3", "model.hidden=16")
-    bundle = ckpt.load_for_inference(tmp_path, tasks=("toy",), names=("generator",))
+    bundle = load_for_inference(tmp_path, tasks=("toy",), names=("generator",))
     z = torch.randn(5, 4)
     assert torch.allclose(bundle.networks["generator"](z), trainer.nets["generator"].eval()(z))
     with pytest.raises(CheckpointError, match="needs segan"):
-        ckpt.load_for_inference(tmp_path, tasks=("segan",))
+        load_for_inference(tmp_path, tasks=("segan",))
 
 
 def test_mismatched_experiment_config_is_a_clear_error(tmp_path):
@@ -286,7 +287,7 @@ def test_generator_update_leaves_discriminator_weights_out_of_autograd(tmp_path)
         return original(batch)
 
     task.generator_loss = spy
-    batch = next(trainer._loader(trainer.task.train_dataset()))
+    batch = next(trainer._batches(trainer.task.train_dataset()))
     torch.manual_seed(1)
     plain = original(batch)["loss"]
     want = torch.autograd.grad(plain, trainer.params["generator"])
