@@ -1,4 +1,5 @@
-"""`audiogan denoise [-m CKPT | -m builtin:NAME | --baseline logmmse] INPUT... (-o OUTDIR | --output FILE)`.
+"""`audiogan denoise [-m CKPT | -m builtin:NAME | --baseline logmmse|noisereduce] INPUT...
+(-o OUTDIR | --output FILE)`.
 
 Enhances speech with a trained SEGAN/SEGAN+ generator: without ``-m`` the built-in default model
 (`audiogan models`). Inputs are files or folders (searched recursively for wav/flac/ogg) at any sample rate
@@ -47,9 +48,10 @@ def register(sub) -> None:
     )
     src.add_argument(
         "--baseline",
-        choices=("logmmse",),
+        choices=("logmmse", "noisereduce"),
         default=None,
-        help="enhance with a classical method instead of a model (log-MMSE, package logmmse)",
+        help="enhance with a classical method instead of a model: logmmse (log-MMSE, package logmmse) or "
+        "noisereduce (spectral gating with its defaults, package noisereduce)",
     )
     p.add_argument(
         "inputs", nargs="+", metavar="INPUT", help="audio files or folders (recursive: wav, flac, ogg)"

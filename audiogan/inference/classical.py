@@ -1,9 +1,15 @@
-"""Classical enhancement baselines behind the same file pipeline as the SEGAN enhancer.
+"""Classical enhancement baselines behind the same file pipeline as the model enhancers.
 
 ``logmmse``: the log-spectral-amplitude MMSE estimator (Ephraim & Malah 1985) of the maintained PyPI package
 ``logmmse`` (not hand-written here). It estimates the noise from the first 120 ms (6 frames of 20 ms) and
-then tracks it in frames its voice-activity decision calls noise. Each channel is enhanced on its own at
-the file's own rate; the package processes a whole signal, so this baseline holds one file in memory.
+then tracks it in frames its voice-activity decision calls noise.
+
+``noisereduce``: spectral gating of the maintained PyPI package ``noisereduce`` (Sainburg et al.) with its
+defaults: non-stationary gating, the noise floor tracked by a smoothed spectrogram over ``time_constant_s``
+= 2 s, a mask of ``prop_decrease`` = 1.
+
+Each channel is enhanced on its own at the file's own rate; both packages process a whole signal, so these
+baselines hold one file in memory.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import numpy as np
 
 from audiogan.errors import AudioGanError
 
-METHODS = ("logmmse",)
+METHODS = ("logmmse", "noisereduce")
 
 
 def _import_logmmse():
@@ -66,7 +72,39 @@ class LogMMSE:
             yield self.enhance(x, sample_rate)
 
 
+class NoiseReduce(LogMMSE):
+    """Spectral gating (``noisereduce.reduce_noise`` with its defaults), channel by channel."""
+
+    name = "noisereduce"
+
+    def __init__(self) -> None:
+        try:
+            import noisereduce  # noqa: F401
+        except ImportError:
+            raise AudioGanError(
+                "the noisereduce baseline needs the 'noisereduce' package (pip install '.[eval]')"
+            ) from None
+
+    def enhance(self, x: np.ndarray, sample_rate: int) -> np.ndarray:
+        """``x: ndarray[C, T]`` or ``[T]`` -> the same shape, enhanced channel by channel."""
+        import noisereduce
+
+        x = np.asarray(x, dtype=np.float32)
+        squeeze = x.ndim == 1
+        x2 = x[None] if squeeze else x
+        out = np.zeros_like(x2)
+        for c, ch in enumerate(x2):
+            if len(ch) < 2048:  # shorter than its 1024-point STFT can gate: left as it is
+                out[c] = ch
+                continue
+            y = noisereduce.reduce_noise(y=ch, sr=int(sample_rate))
+            if not np.isfinite(y).all():
+                raise AudioGanError("noisereduce produced NaN/Inf samples")
+            out[c] = np.asarray(y, dtype=np.float32)[: len(ch)]
+        return out[0] if squeeze else out
+
+
 def load_classical(method: str) -> LogMMSE:
     if method not in METHODS:
         raise AudioGanError(f"unknown classical method '{method}' (choose from: {', '.join(METHODS)})")
-    return LogMMSE()
+    return NoiseReduce() if method == "noisereduce" else LogMMSE()
