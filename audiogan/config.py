@@ -166,6 +166,14 @@ def load_config(
 ) -> dict[str, Any]:
     """Defaults <- YAML file <- command-line overrides, all validated."""
     config = merge(defaults, read_yaml(path) if path else None)
+    overrides = list(overrides)
+    for text in overrides:
+        # a key without a typed default (null, e.g. trainer.max_minutes) takes the override's own type, not
+        # the type the file happened to give it (150 in the file, 2.5 on the command line)
+        keys, _ = parse_override(text)
+        parent = _default_at(config, keys[:-1])
+        if _default_at(defaults, keys) is None and isinstance(parent, dict) and keys[-1] in parent:
+            parent[keys[-1]] = None
     return apply_overrides(config, overrides)
 
 

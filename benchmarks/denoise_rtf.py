@@ -22,8 +22,17 @@ Measures, on a synthetic 16 kHz file (tones + noise):
   ``--overlap 0.5``, and ``bf16_snr_db``: the SNR of the default output against the ``--fp32`` one
   (target >= 30 dB).
 
+The compact model (issue 19) beside the SEGAN default of today, in the same run (``compact`` in the JSON):
+for a ctfgan generator (the ``MODEL_DEFAULTS`` size with random weights, or ``--ctfgan CKPT``) and the
+default built-in SEGAN (``segan_default``): ``startup_s`` (the CLI on a 0.1 s file: imports + model load),
+``e2e_s`` (the CLI on the ``--seconds`` file), ``rtf_forward`` (the bare generator over the windows the CLI
+runs, in a fresh process, / seconds; target <= 0.02 for ctfgan), and peak RSS on the ``--seconds`` and the
+``--long-minutes`` file (flat in length). Targets: ctfgan start-up <= 1.5 s, forward RTF <= 0.02.
+``--compact-only`` runs just this part.
+
 Prints one JSON object as its last line. ``--quick`` shortens everything (10 s and 2 min files).
-Usage: python3 benchmarks/denoise_rtf.py [--quick] [--full] [--batch-size 8] [--seconds 60]
+Usage: python3 benchmarks/denoise_rtf.py [--quick] [--full] [--compact-only] [--ctfgan CKPT] [--batch-size 8]
+       [--seconds 60]
 """
 
 from __future__ import annotations
@@ -172,6 +181,85 @@ def reference_way(model: Path, audio: Path, out: Path) -> float:
     return float(res.stdout.strip().splitlines()[-1])
 
 
+def make_ctfgan_checkpoint(path: Path) -> Path:
+    """A loadable ctfgan checkpoint of the default size with random weights (generator only)."""
+    from audiogan.models.registry import build
+    from audiogan.tasks.ctfgan import CTFGANTask
+
+    cfg = CTFGANTask.default_config()
+    torch.manual_seed(0)
+    g = build("ctfgan", cfg)["generator"]
+    state = {"format": ckpt.FORMAT, "version": "bench", "task": "ctfgan", "step": 0, "config": cfg,
+             "networks": {"generator": g.state_dict()}, "ema": {},
+             "extra": {"sample_rate": RATE, "n_fft": 512, "hop": 256, "window": 4 * RATE}}
+    return ckpt.save_atomic(state, path)
+
+
+_BARE_ENHANCER = """
+import sys, time, torch
+from audiogan.inference.denoise import load_enhancer
+enh = load_enhancer(sys.argv[1], batch_size=int(sys.argv[3]), overlap=None)
+windows, batch, w = int(sys.argv[2]), int(sys.argv[3]), enh.window
+run = enh._model(torch.Generator().manual_seed(0))
+x = torch.randn(batch, 1, w, generator=torch.Generator().manual_seed(0))
+run(x[:1])  # warm-up
+t = time.perf_counter()
+left = windows
+while left > 0:
+    n = min(batch, left)
+    run(x[:n])
+    left -= n
+print(time.perf_counter() - t, w, enh.overlap)
+"""
+
+
+def bare_enhancer(model: Path, seconds: float, batch: int) -> tuple[float, int]:
+    """(seconds, windows) of the bare generator calls the CLI makes on a ``seconds`` file (its defaults:
+    window, overlap, bf16 off), in a fresh process."""
+    def once(windows: int) -> list[str]:
+        res = subprocess.run([sys.executable, "-c", _BARE_ENHANCER, str(model), str(windows), str(batch)],
+                             capture_output=True, text=True)
+        if res.returncode:
+            raise SystemExit(f"bare forward failed: {res.stderr[-2000:]}")
+        return res.stdout.split()
+
+    _, w, overlap = once(1)
+    w, overlap = int(w), int(overlap)
+    span = overlap + int(seconds * RATE) + overlap - w
+    windows = max(0, -(-span // (w - overlap))) + 1
+    return float(once(windows)[0]), windows
+
+
+def compact_vs_default(tmp: Path, args: argparse.Namespace, audio: Path, tiny: Path, long_audio: Path,
+                       seconds: float, long_seconds: float) -> dict:
+    """The ctfgan model and the default built-in SEGAN, each: start-up, whole-process time, forward RTF,
+    peak memory on a short and a long file (see the module docstring)."""
+    from audiogan.pretrained import resolve_model
+
+    models = {"ctfgan": Path(args.ctfgan) if args.ctfgan else make_ctfgan_checkpoint(tmp / "ctfgan.pt"),
+              "segan_default": Path(resolve_model(None, "segan"))}
+    out: dict = {}
+    for name, model in models.items():
+        print(f"{name}: start-up, {seconds:.0f} s file, bare forward, long file ...", file=sys.stderr)
+        startup = min(run_cli(model, tiny, tmp / f"{name}_tiny.wav", args.batch_size)[0]
+                      for _ in range(max(1, args.repeats)))
+        runs = [run_cli(model, audio, tmp / f"{name}.wav", args.batch_size)
+                for _ in range(max(1, args.repeats))]
+        bare, windows = bare_enhancer(model, seconds, args.batch_size)
+        long_wall, rss_long = run_cli(model, long_audio, tmp / f"{name}_long.wav", args.batch_size)
+        out[name] = {"startup_s": round(startup, 3), "e2e_s": round(min(r[0] for r in runs), 3),
+                     "rtf_e2e": round(min(r[0] for r in runs) / seconds, 4), "windows": windows,
+                     "forward_s": round(bare, 3), "rtf_forward": round(bare / seconds, 4),
+                     "rss_mb": round(max(r[1] for r in runs), 1), "rss_mb_long": round(rss_long, 1),
+                     "long_rtf": round(long_wall / long_seconds, 4)}
+    c = out["ctfgan"]
+    out["e2e_speedup_vs_segan_default"] = round(out["segan_default"]["e2e_s"] / c["e2e_s"], 3)
+    out["target_startup_ok"] = c["startup_s"] <= 1.5
+    out["target_rtf_forward_ok"] = c["rtf_forward"] <= 0.02
+    out["target_rss_flat_ok"] = c["rss_mb_long"] <= 1.1 * c["rss_mb"] + 20
+    return out
+
+
 def snr_db(ref: Path, est: Path) -> float:
     a, b = sf.read(ref, dtype="float64")[0], sf.read(est, dtype="float64")[0]
     n = min(len(a), len(b))
@@ -186,6 +274,8 @@ def main() -> int:
     ap.add_argument("--long-minutes", type=float, default=20.0)
     ap.add_argument("--batch-size", type=int, default=8)
     ap.add_argument("--repeats", type=int, default=2, help="timed runs of each (best counts)")
+    ap.add_argument("--compact-only", action="store_true", help="only the ctfgan vs SEGAN-default part")
+    ap.add_argument("--ctfgan", metavar="CKPT", help="a ctfgan checkpoint (default: random weights)")
     args = ap.parse_args()
     seconds = 10.0 if args.quick else args.seconds
     long_minutes = 2.0 if args.quick else args.long_minutes
@@ -198,6 +288,12 @@ def main() -> int:
         audio = make_audio(tmp / "in.wav", seconds)
         tiny_audio = make_audio(tmp / "tiny.wav", 0.1)
         long_audio = make_audio(tmp / "long.wav", long_minutes * 60)
+        result["compact"] = compact_vs_default(tmp, args, audio, tiny_audio, long_audio, seconds,
+                                               long_minutes * 60)
+        if args.compact_only:
+            result["cpu_count"] = os.cpu_count()
+            print(json.dumps(result))
+            return 0
         print(f"files ready; SEGAN+ CLI on {seconds:.0f} s ...", file=sys.stderr)
         startup, _ = run_cli(plus_ckpt, tiny_audio, tmp / "tiny_out.wav", args.batch_size)
         windows = n_windows(int(seconds * RATE), plus["window"])

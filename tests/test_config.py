@@ -233,3 +233,16 @@ def test_cli_bad_config_file_is_one_line(tmp_path, capsys):
     assert rc == 2
     assert err == ("audiogan: error: unknown config key 'trainer.max_stpes' "
                    "(did you mean 'trainer.max_steps'?)\n")
+
+
+def test_an_untyped_key_set_in_the_file_takes_the_overrides_type(tmp_path):
+    """trainer.max_minutes has no typed default: 150 in a file and 2.5 on the command line both work."""
+    from audiogan.tasks.toy import ToyGANTask
+
+    conf = tmp_path / "c.yaml"
+    conf.write_text("trainer:\n  max_minutes: 150\n")
+    assert load_config(ToyGANTask.default_config(), conf)["trainer"]["max_minutes"] == 150
+    got = load_config(ToyGANTask.default_config(), conf, ["trainer.max_minutes=2.5"])
+    assert got["trainer"]["max_minutes"] == 2.5
+    with pytest.raises(ConfigError, match="max_steps.*integer"):
+        load_config(ToyGANTask.default_config(), conf, ["trainer.max_steps=2.5"])

@@ -1,7 +1,7 @@
 """`audiogan denoise [-m CKPT | -m builtin:NAME | --baseline logmmse|noisereduce] INPUT...
 (-o OUTDIR | --output FILE)`.
 
-Enhances speech with a trained SEGAN/SEGAN+ generator: without ``-m`` the built-in default model
+Enhances speech with a trained SEGAN/SEGAN+ or ctfgan generator: without ``-m`` the built-in default model
 (`audiogan models`). Inputs are files or folders (searched recursively for wav/flac/ogg) at any sample rate
 and channel count; each output keeps its input's rate, channels, length and format, and never replaces an
 input. Files are processed in blocks, so memory does not grow with their length. bf16 autocast is on where
@@ -26,7 +26,8 @@ def _overlap(text: str) -> float:
     return v
 
 
-DEFAULT_OVERLAP = 0.25  # measured: same dev scores as 0.5 (egs/mini/segan/RESULTS.md), 1.5x fewer windows
+DEFAULT_OVERLAP = 0.25  # SEGAN: same dev scores as 0.5 (egs/mini/segan/RESULTS.md), 1.5x fewer windows
+CTFGAN_OVERLAP = 0.125  # ctfgan: 0.5 s of its 4 s windows (= inference.denoise.DEFAULT_OVERLAPS)
 
 
 def register(sub) -> None:
@@ -78,10 +79,10 @@ def register(sub) -> None:
     p.add_argument(
         "--overlap",
         type=_overlap,
-        default=DEFAULT_OVERLAP,
+        default=None,
         metavar="F",
-        help=f"cross-fade between windows as a fraction of the window, 0..0.5 (default {DEFAULT_OVERLAP}; "
-        "smaller is faster)",
+        help=f"cross-fade between windows as a fraction of the window, 0..0.5 (default {DEFAULT_OVERLAP} for "
+        f"SEGAN, {CTFGAN_OVERLAP} of ctfgan's 4 s windows; smaller is faster)",
     )
     p.add_argument("--plot", action="store_true", help="write <output>.png: before/after spectrograms")
     p.add_argument("--seed", type=int, default=0, help="seed of the generator's latent z (default 0)")
@@ -94,6 +95,19 @@ def register(sub) -> None:
         help="a file that fails does not stop the run: the rest are enhanced, the failures listed (exit 2)",
     )
     p.set_defaults(func=run)
+
+
+def _resolve_enhancer(spec: str | None):
+    """``-m``: a checkpoint, or a built-in of either enhancement family (SEGAN or ctfgan). Without ``-m``:
+    ``DEFAULTS["denoise"]`` when the registry names one (either family), else the SEGAN default."""
+    from audiogan.pretrained import BUILTINS, DEFAULTS, PREFIX, resolve_model
+
+    if spec is None and DEFAULTS.get("denoise") in BUILTINS:
+        spec = PREFIX + DEFAULTS["denoise"]
+    name = spec[len(PREFIX) :] if spec and spec.startswith(PREFIX) else None
+    if name in BUILTINS and BUILTINS[name].task == "ctfgan":
+        return resolve_model(spec, "ctfgan")
+    return resolve_model(spec, "segan")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -110,9 +124,7 @@ def run(args: argparse.Namespace) -> int:
         enhancer = load_classical(args.baseline)
         what = args.baseline
     else:
-        from audiogan.pretrained import resolve_model
-
-        model = resolve_model(args.model, "segan")
+        model = _resolve_enhancer(args.model)
         bf16 = args.bf16 or (not args.fp32 and bf16_is_fast(device))
         enhancer = load_enhancer(
             model, batch_size=args.batch_size, device=device, bf16=bf16, seed=args.seed, overlap=args.overlap

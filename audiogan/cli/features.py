@@ -30,6 +30,10 @@ _EXTRACT = [
     ("--f0-method", dict(choices=F0_METHODS, help="F0 estimator: harvest (default) or dio (faster)")),
     ("--coded-dim", dict(type=positive_int, metavar="D", help="coded envelope dimension (default 36)")),
     ("--fft-size", dict(type=positive_int, metavar="N", help="FFT size (default: pyworld's for the rate)")),
+    ("--envelope", dict(choices=("coded", "mcep"),
+                        help="coded_sp: WORLD's coded envelope (default) or SPTK mel-cepstra")),
+    ("--mcep-alpha", dict(type=float, metavar="A",
+                          help="mel-cepstrum all-pass constant (default: the scorer's, 0.41 at 16 kHz)")),
 ]
 
 

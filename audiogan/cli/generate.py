@@ -1,9 +1,12 @@
-"""`audiogan generate -m CKPT -n N [-o OUTDIR] [--seed S] [--interpolate K] [--grid FILE.png]`.
+"""`audiogan generate -m CKPT -n N [-o OUTDIR] [--word WORD|all] [--seed S] [--interpolate K] [--grid F.png]`.
 
-Writes ``sample_<i>.wav`` from a WaveGAN checkpoint (EMA weights when it has them). The same seed always
-gives the same files. With ``--interpolate K`` it writes, for each of the N latent pairs (latent i of
-``--seed`` and latent i of ``--seed-to``), K files ``interp_<i>_<k>.wav`` along the line between them; the
-end points are exactly what plain generation with each seed gives.
+Writes ``sample_<i>.wav`` from a WaveGAN or SpecGAN checkpoint (EMA weights when it has them). The same seed
+always gives the same files. A class-conditional model takes ``--word WORD`` (``-n`` clips of that word in
+``OUTDIR/WORD/``) or ``--word all`` (``-n`` clips of every word, ``OUTDIR/<word>/``: a balanced set, the
+layout ``audiogan score generation`` reads as requested words); without ``--word`` it cycles through its
+words in ``OUTDIR`` (``sample_<i>_<word>.wav``). With ``--interpolate K`` it writes, for each of the N
+latent pairs (latent i of ``--seed`` and latent i of ``--seed-to``), K files ``interp_<i>_<k>.wav`` along
+the line between them; the end points are exactly what plain generation with each seed gives.
 """
 
 from __future__ import annotations
@@ -17,8 +20,8 @@ MAX_CLIPS = 10_000  # per run: all clips are held in memory (64 KB each at 16384
 def register(sub) -> None:
     p = sub.add_parser(
         "generate",
-        help="generate audio with a WaveGAN checkpoint",
-        description="Generate audio clips with a trained WaveGAN.",
+        help="generate audio with a WaveGAN or SpecGAN checkpoint",
+        description="Generate audio clips with a trained WaveGAN or SpecGAN (conditional: --word).",
     )
     p.add_argument(
         "-m",
@@ -26,7 +29,13 @@ def register(sub) -> None:
         help="checkpoint file, experiment dir (uses best.pt/latest) or builtin:NAME "
         "(default: the built-in WaveGAN; `audiogan models`)",
     )
-    p.add_argument("-n", "--num", type=int, default=16, help="number of clips (or interpolation paths); 16")
+    p.add_argument(
+        "-n", "--num", type=int, default=16,
+        help="number of clips (or interpolation paths), per word with --word; 16",
+    )
+    p.add_argument(
+        "--word", metavar="WORD", help="conditional models: clips of this word in OUTDIR/WORD/, or 'all'"
+    )
     p.add_argument("-o", "--outdir", default="generated", help="output folder (default: ./generated)")
     p.add_argument("--seed", type=int, default=0, help="latent seed (default 0)")
     p.add_argument("--interpolate", type=int, metavar="K", help="walk K steps from --seed to --seed-to")
@@ -57,11 +66,20 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"-n x --interpolate is {args.num * args.interpolate} clips; at most {MAX_CLIPS}")
     if args.grid and not args.grid.lower().endswith(".png"):
         raise UsageError(f"--grid must name a .png file, got '{args.grid}'")
+    import numpy as np
+
+    from audiogan.inference.generate import cycle_labels, requested_words
     from audiogan.inference.loading import load_wavegan_model
-    from audiogan.pretrained import resolve_model
+    from audiogan.pretrained import BUILTINS, PREFIX, resolve_model
 
     device = resolve_device(args.device)
-    model = load_wavegan_model(resolve_model(args.model, "wavegan"))
+    named = args.model[len(PREFIX) :] if args.model and args.model.startswith(PREFIX) else None
+    builtin = BUILTINS.get(named) if named else None
+    family = "specgan" if builtin is not None and builtin.task == "specgan" else "wavegan"
+    model = load_wavegan_model(resolve_model(args.model, family))
+    words = requested_words(args.word, model.labels)
+    if words is not None and len(words) * args.num * max(args.interpolate or 1, 1) > MAX_CLIPS:
+        raise UsageError(f"--word {args.word} -n {args.num} is more than {MAX_CLIPS} clips")
     generator, sample_rate, dim = model.generator, model.sample_rate, model.latent_dim
     z = latents(args.seed, args.num, dim)
     if args.interpolate is not None:
@@ -71,17 +89,34 @@ def run(args: argparse.Namespace) -> int:
         z = path.reshape(-1, dim)
     else:
         names = [f"sample_{i:04d}" for i in range(args.num)]
+    if words is not None:  # the same latents for every word, one folder per word
+        index = {w: i for i, w in enumerate(model.labels)}
+        labels = np.repeat(np.array([index[w] for w in words], dtype=np.int64), len(z))
+        names = [f"{w}/{name}" for w in words for name in names]
+        z = np.tile(z, (len(words), 1))
+    elif model.labels:  # no --word: clip (or interpolation path) i gets word i mod K
+        labels = np.repeat(cycle_labels(args.num, len(model.labels)), len(z) // args.num)
+        names = [f"{name}_{model.labels[k]}" for name, k in zip(names, labels)]
+    else:
+        labels = None
     audio = run_generator(
-        generator, z, args.batch_size, device, progress=len(z) > args.batch_size
+        generator, z, args.batch_size, device, progress=len(z) > args.batch_size, labels=labels,
+        to_audio=model.to_audio,
     )
     written = write_samples(audio, sample_rate, args.outdir, names)
     if args.grid:
+        panels, columns = np.arange(len(audio)), args.interpolate
+        if words is not None and len(words) > 1 and args.interpolate is None:
+            per = min(args.num, max(1, 64 // len(words)))  # one row per word
+            panels = np.array([j * args.num + i for j in range(len(words)) for i in range(per)])
+            columns = per
+        shown = [names[i] for i in panels]
         save_spectrogram_grid(
-            audio,
+            audio[panels],
             sample_rate,
             args.grid,
-            titles=names if len(names) <= 64 else None,
-            columns=args.interpolate,
+            titles=shown if len(shown) <= 64 else None,
+            columns=columns,
         )
     print(
         f"wrote {len(written)} clips ({audio.shape[-1] / sample_rate:.3f} s at {sample_rate} Hz) to "

@@ -36,6 +36,16 @@ def run(args: argparse.Namespace) -> int:
         tag = f"  (default for `audiogan {_COMMAND.get(b.task, b.task)}`)" if b.name in defaults else ""
         print(f"builtin:{b.name}  [{b.task}, {size:.1f} MB]{tag}")
         print(f"    {b.summary}")
+        if b.task in ("cyclegan_vc2", "stargan_vc2"):  # what --source/--target of `audiogan convert` take
+            from audiogan.inference.loading import model_speakers
+
+            print(f"    speakers: {' '.join(model_speakers(b.path))}")
+        if b.task in ("wavegan", "specgan"):  # a conditional generator: what `generate --word` takes
+            from audiogan.inference.loading import model_words
+
+            words = model_words(b.path)
+            if words:
+                print(f"    words (--word): {' '.join(words)}")
         print(f"    card: {b.card_path}  (audiogan models {b.name})")
     return 0
 
@@ -43,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
 _COMMAND = {
     "segan": "denoise",
     "cyclegan_vc2": "convert",
+    "stargan_vc2": "convert",
     "wavegan": "generate",
+    "specgan": "generate",
     "classifier": "score generation",
 }

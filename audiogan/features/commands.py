@@ -21,6 +21,7 @@ from audiogan.features.archive import (
     read_wav_scp,
     write_feats,
 )
+from audiogan.features.envelope import ENVELOPES
 from audiogan.features.stats import compute_stats
 from audiogan.features.world import F0_METHODS, WorldConfig, extract_many, save_world_config
 from audiogan.paths import check_name, child_path
@@ -40,6 +41,8 @@ def _cfg_from_args(args: argparse.Namespace) -> WorldConfig:
         f0_method=args.f0_method,
         coded_dim=args.coded_dim,
         fft_size=args.fft_size,
+        envelope=args.envelope,
+        mcep_alpha=args.mcep_alpha,
     )
 
 
@@ -135,6 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--f0-ceil", type=float, default=d.f0_ceil)
     e.add_argument("--f0-method", choices=F0_METHODS, default=d.f0_method)
     e.add_argument("--coded-dim", type=int, default=d.coded_dim)
+    e.add_argument("--envelope", choices=ENVELOPES, default=d.envelope,
+                   help="coded_sp holds WORLD's coded envelope (coded, default) or SPTK mel-cepstra (mcep)")
+    e.add_argument("--mcep-alpha", type=float, default=None,
+                   help="mcep all-pass constant (default: the scorer's, 0.41 at 16 kHz)")
     e.add_argument("--fft-size", type=int, default=None, help="default: pyworld's for the rate")
     e.add_argument("--no-progress", action="store_true", help="no progress bar")
     e.set_defaults(func=_cmd_extract)

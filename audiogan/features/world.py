@@ -5,9 +5,11 @@ Conventions (all arrays are numpy; ``N`` frames of ``frame_period`` ms, ``F = ff
 * ``x: ndarray[T]`` float64 mono waveform in [-1, 1) at ``cfg.sample_rate``;
 * ``f0: ndarray[N]`` in Hz, 0 on unvoiced frames;
 * ``sp: ndarray[N, F]`` CheapTrick power spectral envelope, ``ap: ndarray[N, F]`` D4C aperiodicity in [0, 1];
-* ``coded_sp: ndarray[N, D]`` WORLD-coded envelope (``pyworld.code_spectral_envelope``: mel-warped log
-  envelope compressed to ``D = cfg.coded_dim`` cepstrum-like coefficients), ``coded_ap: ndarray[N, B]``
-  band aperiodicity (``B`` depends on the rate, 1 at 16 kHz).
+* ``coded_sp: ndarray[N, D]`` the compact envelope of kind ``cfg.envelope``
+  (:mod:`audiogan.features.envelope`): ``"coded"`` (default) WORLD-coded envelope
+  (``pyworld.code_spectral_envelope``: mel-warped log envelope compressed to ``D = cfg.coded_dim``
+  cepstrum-like coefficients) or ``"mcep"`` SPTK mel-cepstrum c0..c_{D-1} (``pysptk.sp2mc``);
+  ``coded_ap: ndarray[N, B]`` band aperiodicity (``B`` depends on the rate, 1 at 16 kHz).
 
 Files written by ``extract`` (``feats.scp`` in the one format of :mod:`audiogan.data.feats`)::
 
@@ -42,6 +44,7 @@ from typing import Any
 import numpy as np
 
 from audiogan.errors import AudioError, AudioGanError, ConfigError, DataDirError
+from audiogan.features import envelope as envelopes  # "envelope" is also a WorldConfig field
 from audiogan.features.archive import (  # noqa: F401 - re-exported: they lived here
     FEATS_SCP,
     WORLD_JSON,
@@ -53,6 +56,7 @@ from audiogan.features.archive import (  # noqa: F401 - re-exported: they lived 
     save_utt_feats,
     write_feats,
 )
+from audiogan.features.envelope import code_envelope, decode_envelope  # noqa: F401 - re-exported: they lived here
 from audiogan.features.stats import (  # noqa: F401 - re-exported: they lived here
     _STD_FLOOR,
     SpeakerStats,
@@ -76,7 +80,9 @@ class WorldConfig:
     """Analysis settings. ``fft_size=None`` uses pyworld's default for the rate (1024 at 16 kHz).
 
     ``f0_method``: ``"harvest"`` (robust, ~0.15 s per second of speech) or ``"dio"`` (DIO refined with
-    StoneMask, ~30x faster, more voicing errors).
+    StoneMask, ~30x faster, more voicing errors). ``envelope``: what ``coded_sp`` holds, ``"coded"`` (WORLD)
+    or ``"mcep"`` (SPTK mel-cepstrum of order ``coded_dim - 1`` with all-pass constant ``mcep_alpha``; None:
+    ``pysptk.util.mcepalpha(sample_rate)``, the scorer's, 0.41 at 16 kHz).
     """
 
     sample_rate: int = 16000
@@ -86,8 +92,11 @@ class WorldConfig:
     f0_method: str = "harvest"
     coded_dim: int = 36
     fft_size: int | None = None
+    envelope: str = "coded"
+    mcep_alpha: float | None = None
 
     def __post_init__(self) -> None:
+        envelopes.check_envelope(self.envelope, self.mcep_alpha)
         if (
             not isinstance(self.sample_rate, int)
             or isinstance(self.sample_rate, bool)
@@ -148,7 +157,7 @@ class WorldConfig:
         unknown = sorted(set(d) - names)
         if unknown:
             raise ConfigError(f"unknown world config key '{unknown[0]}' (known: {', '.join(sorted(names))})")
-        for key in ("frame_period", "f0_floor", "f0_ceil"):
+        for key in ("frame_period", "f0_floor", "f0_ceil", "mcep_alpha"):
             if key in d and isinstance(d[key], int) and not isinstance(d[key], bool):
                 d[key] = float(d[key])
         for key in ("frame_period", "f0_floor", "f0_ceil"):
@@ -237,23 +246,6 @@ def analyze(x: np.ndarray, cfg: WorldConfig = WorldConfig()) -> WorldFeatures:
     return WorldFeatures(f0=f0, sp=sp, ap=ap)
 
 
-def code_envelope(sp: np.ndarray, sample_rate: int, dim: int = 36) -> np.ndarray:
-    """Compress ``sp: ndarray[N, F]`` to ``coded_sp: ndarray[N, dim]`` (pyworld.code_spectral_envelope)."""
-    import pyworld
-
-    return pyworld.code_spectral_envelope(
-        np.ascontiguousarray(sp, dtype=np.float64), int(sample_rate), int(dim)
-    )
-
-
-def decode_envelope(coded_sp: np.ndarray, sample_rate: int, fft_size: int) -> np.ndarray:
-    """Inverse of :func:`code_envelope`: ``coded_sp: ndarray[N, D] -> sp: ndarray[N, fft_size//2+1]``."""
-    import pyworld
-
-    coded = np.ascontiguousarray(coded_sp, dtype=np.float64)
-    return pyworld.decode_spectral_envelope(coded, int(sample_rate), int(fft_size))
-
-
 def code_aperiodicity(ap: np.ndarray, sample_rate: int) -> np.ndarray:
     """Band aperiodicity ``ndarray[N, B]`` of ``ap: ndarray[N, F]`` (B = 1 at 16 kHz, 5 at 48 kHz)."""
     import pyworld
@@ -312,14 +304,15 @@ def extract(
 ) -> dict[str, np.ndarray]:
     """Archive features of one utterance (a file path, or a waveform ``ndarray[T]`` at ``cfg.sample_rate``).
 
-    Returns ``{"f0": [N], "coded_sp": [N, cfg.coded_dim], "coded_ap": [N, B]}``, all float32. Training
-    and statistics use ``f0`` and ``coded_sp``; conversion re-analyses the source for its full ``ap``.
+    Returns ``{"f0": [N], "coded_sp": [N, cfg.coded_dim], "coded_ap": [N, B]}``, all float32; ``coded_sp``
+    of the kind ``cfg.envelope`` (:func:`audiogan.features.envelope.encode`). Training and statistics use
+    ``f0`` and ``coded_sp``; conversion re-analyses the source for its full ``ap``.
     """
     x = load_wave(source, cfg) if isinstance(source, str | os.PathLike) else _as_signal(source, cfg)
     feats = analyze(x, cfg)
     return {
         "f0": feats.f0.astype(np.float32),
-        "coded_sp": code_envelope(feats.sp, cfg.sample_rate, cfg.coded_dim).astype(np.float32),
+        "coded_sp": envelopes.encode(feats.sp, cfg).astype(np.float32),
         "coded_ap": code_aperiodicity(feats.ap, cfg.sample_rate).astype(np.float32),
     }
 

@@ -1,4 +1,4 @@
-"""CycleGAN-VC2 voice conversion with WORLD, streamed in overlapping blocks for long inputs.
+"""Voice conversion with WORLD (CycleGAN-VC2 or StarGAN-VC2), streamed in overlapping blocks for long inputs.
 
 Per utterance: WORLD analysis (F0, CheapTrick envelope, D4C aperiodicity) at the model's rate; F0 by the
 log-Gaussian normalised transform with the two speakers' statistics; the coded envelope is normalised with the
@@ -6,7 +6,9 @@ source statistics, run through the generator, de-normalised with the target stat
 aperiodicity is copied from the source; WORLD synthesis at the model's rate.
 
 Everything comes from the checkpoint: the generators, the WORLD settings the model was trained with and the
-per-speaker statistics (``CycleGANVC2Task.inference_state()``).
+per-speaker statistics (``CycleGANVC2Task.inference_state()``, ``StarGANVC2Task.inference_state()``). The
+family decides the generator call (:func:`load_voice_converter`): a CycleGAN-VC2 direction is one of its two
+generators, a StarGAN-VC2 (source, target) pair its one generator with that pair's speaker code.
 """
 
 from __future__ import annotations
@@ -23,9 +25,18 @@ from torch import nn
 
 from audiogan import audio
 from audiogan.errors import AudioGanError
-from audiogan.features import world
+from audiogan.features import envelope, world
 from audiogan.inference import outputs
-from audiogan.inference.loading import DIRECTIONS, ConverterModel, load_converter_model
+from audiogan.inference.loading import (
+    DIRECTIONS,
+    ConverterModel,
+    StarConverterModel,
+    load_converter_model,
+    load_star_converter_model,
+    peek_checkpoint,
+)
+
+VC_FAMILIES = ("cyclegan_vc2", "stargan_vc2")
 
 # Frames whose envelope power is below this (dB re full scale) are digital silence, far below any recorded
 # background (16-bit quantisation noise is about -100 dB). The generator never saw such frames and would turn
@@ -66,6 +77,21 @@ class VoiceConverter:
         speakers = (model.speakers[src], model.speakers[tgt])
         return cls(generator, model.world_config, model.stats[src], model.stats[tgt], dev, speakers)
 
+    @classmethod
+    def from_star_model(cls, model: StarConverterModel, source: str, target: str,
+                        device: str = "cpu") -> VoiceConverter:
+        """The ``source -> target`` direction of a loaded StarGAN-VC2 model (speaker names of training)."""
+        from audiogan.models.stargan_vc2 import SpeakerPairGenerator
+
+        for role, name in (("source", source), ("target", target)):
+            if name not in model.speakers:
+                raise AudioGanError(f"unknown {role} speaker '{name}' (this model's speakers: "
+                                    f"{', '.join(model.speakers)})")
+        dev = torch.device(device)
+        net = SpeakerPairGenerator(model.generator.to(dev).eval(), model.speakers.index(source),
+                                   model.speakers.index(target))
+        return cls(net, model.world_config, model.stats[source], model.stats[target], dev, (source, target))
+
     @property
     def sample_rate(self) -> int:
         return int(self.world_config.sample_rate)
@@ -85,14 +111,49 @@ class VoiceConverter:
         cfg = self.world_config
         x = np.asarray(x, dtype=np.float64).reshape(-1)
         feats = world.analyze(x, cfg)
-        coded = world.code_envelope(feats.sp, cfg.sample_rate, cfg.coded_dim)
-        sp = world.decode_envelope(self.convert_coded_sp(coded), cfg.sample_rate, cfg.resolved_fft_size)
+        coded = envelope.encode(feats.sp, cfg)  # WORLD's coded envelope or mel-cepstra, as the model trained
+        sp = envelope.decode(self.convert_coded_sp(coded), cfg)
         silent = 10.0 * np.log10(np.maximum(feats.sp.mean(axis=1), 1e-30)) < SILENCE_DB
         sp[silent] = feats.sp[silent]
         f0 = world.convert_f0(feats.f0, self.src, self.tgt)
         y = world.synthesize(f0, sp, feats.ap, cfg.sample_rate, cfg.frame_period)
         y = y[: x.shape[0]] if y.shape[0] >= x.shape[0] else np.pad(y, (0, x.shape[0] - y.shape[0]))
         return y.astype(np.float32)
+
+
+def load_voice_converter(checkpoint: str | os.PathLike, *, direction: str | None = None,
+                         source: str | None = None, target: str | None = None,
+                         device: str = "cpu") -> VoiceConverter:
+    """A converter from a ``cyclegan_vc2`` or ``stargan_vc2`` checkpoint, for ``direction`` (A2B/B2A) or the
+    ``source``/``target`` speaker names. On a CycleGAN-VC2 model the names must be its two speakers (they
+    pick the direction; default A2B); a StarGAN-VC2 model needs both names. Mistakes are one-line errors
+    listing the model's speakers."""
+    if direction is not None and (source or target):
+        raise AudioGanError("give either --direction or --source/--target, not both")
+    if bool(source) != bool(target):
+        raise AudioGanError("--source and --target go together (name both speakers)")
+    from audiogan.checkpoint import resolve
+
+    family, extra = peek_checkpoint(checkpoint)
+    if family not in VC_FAMILIES:  # the loaders' message, naming both families
+        raise AudioGanError(f"{resolve(checkpoint)}: is a '{family}' checkpoint, this command needs "
+                            f"{' or '.join(VC_FAMILIES)}")
+    if family == "stargan_vc2":
+        speakers = ", ".join(str(s) for s in extra.get("speakers") or [])
+        if direction is not None or not source:
+            raise AudioGanError(f"a many-to-many (stargan_vc2) model needs --source and --target instead of "
+                                f"--direction (this model's speakers: {speakers})")
+        return VoiceConverter.from_star_model(load_star_converter_model(checkpoint), source, target, device)
+    if source:
+        known = extra.get("speakers") or {}
+        a, b = (str(known.get(k, k)) for k in ("A", "B"))
+        pairs = {(a, b): "A2B", (b, a): "B2A"}
+        if (source, target) not in pairs:
+            raise AudioGanError(f"this CycleGAN-VC2 model converts only between {a} (A) and {b} (B); "
+                                f"got --source {source} --target {target}")
+        direction = pairs[source, target]
+    direction = direction or "A2B"
+    return VoiceConverter.from_model(load_converter_model(checkpoint, (direction,)), direction, device)
 
 
 # Streaming: inputs longer than one block are converted in blocks of about BLOCK_SECONDS that overlap by

@@ -1,7 +1,10 @@
-"""Unconditional generation from a WaveGAN checkpoint: seeded latents, interpolation and spectrogram grids.
+"""Generation from a WaveGAN or SpecGAN checkpoint: seeded latents, requested words, interpolation and
+spectrogram grids.
 
 Latents come from ``numpy.random.default_rng(seed).uniform(-1, 1, (n, latent_dim))`` so latent ``i`` of a
-seed does not depend on ``n`` or on the batch size: ``-n 5`` gives the first five files of ``-n 50``.
+seed does not depend on ``n`` or on the batch size: ``-n 5`` gives the first five files of ``-n 50``. A
+conditional model gets the same latents for every word, so ``--word yes -n 5`` gives the files of
+``--word all -n 5``'s ``yes/`` folder.
 """
 
 from __future__ import annotations
@@ -37,22 +40,60 @@ def interpolate_latents(start: np.ndarray, end: np.ndarray, steps: int) -> np.nd
     return out
 
 
+def cycle_labels(n: int, num_classes: int) -> np.ndarray:
+    """``ndarray[n]`` int64 class indices ``0, 1, .., K-1, 0, 1, ..``: a conditional model's balanced set."""
+    return np.arange(n, dtype=np.int64) % num_classes
+
+
+def requested_words(word: str | None, labels: list[str]) -> list[str] | None:
+    """The words ``--word`` asks for: None (no --word), ``[word]`` or, for ``all``, every word of the model.
+
+    ``labels``: the model's words (empty for an unconditional model). A word the model does not know, or
+    any word for an unconditional model, is a one-line AudioGanError listing what the model knows.
+    """
+    if word is None:
+        return None
+    if not labels:
+        raise AudioGanError(f"--word {word}: this model is unconditional (it knows no words); drop --word")
+    if word == "all":
+        return list(labels)
+    if word not in labels:
+        raise AudioGanError(f"unknown word '{word}' (this model knows: {', '.join(labels)}, or all)")
+    return [word]
+
+
 @torch.no_grad()
 def run_generator(
-    generator: nn.Module, z: np.ndarray, batch_size: int = 64, device: str = "cpu", progress: bool = False
+    generator: nn.Module,
+    z: np.ndarray,
+    batch_size: int = 64,
+    device: str = "cpu",
+    progress: bool = False,
+    labels: np.ndarray | None = None,
+    to_audio: nn.Module | None = None,
 ) -> np.ndarray:
-    """``z: ndarray[N, D] -> ndarray[N, C, T]`` in batches."""
+    """``z: ndarray[N, D]`` (and ``labels: ndarray[N]`` for a conditional generator) ``-> ndarray[N, C, T]``
+    in batches; ``to_audio`` turns each output batch into audio (SpecGAN's Griffin-Lim inversion)."""
     if batch_size < 1:
         raise AudioGanError(f"--batch-size must be at least 1, got {batch_size}")
     generator = generator.to(device).eval()
+    if to_audio is not None:
+        to_audio = to_audio.to(device).eval()
     starts = range(0, len(z), batch_size)
     if progress:
         from tqdm import tqdm
 
         starts = tqdm(starts, desc="generate", unit="batch", disable=None)
-    out = [
-        generator(torch.from_numpy(z[i : i + batch_size]).to(device)).float().cpu().numpy() for i in starts
-    ]
+    out = []
+    for i in starts:
+        zb = torch.from_numpy(z[i : i + batch_size]).to(device)
+        if labels is None:
+            x = generator(zb)
+        else:
+            x = generator(zb, torch.from_numpy(np.asarray(labels[i : i + batch_size])).long().to(device))
+        if to_audio is not None:
+            x = to_audio(x)
+        out.append(x.float().cpu().numpy())
     return np.concatenate(out)
 
 

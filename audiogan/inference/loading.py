@@ -9,8 +9,11 @@ the task stored in ``extra``. Nothing here imports a task or the trainer.
 family        loader                          result
 ------------  ------------------------------  -----------------------------------------------------------
 segan         :func:`load_segan_model`        :class:`SeganModel`: generator, window, pre-emphasis, rate
-wavegan       :func:`load_wavegan_model`      :class:`WaveGANModel`: generator, latent size, rate
+ctfgan        :func:`load_ctfgan_model`       :class:`CtfganModel`: generator, window, rate
+wavegan       :func:`load_wavegan_model`      :class:`WaveGANModel`: generator, latent size, rate, words
+specgan       :func:`load_wavegan_model`      the same, with Griffin-Lim inversion (``to_audio``)
 cyclegan_vc2  :func:`load_converter_model`    :class:`ConverterModel`: generators, WORLD settings, stats
+stargan_vc2   :func:`load_star_converter_model`  :class:`StarConverterModel`: generator, speakers, stats
 classifier    :func:`load_classifier_model`   :class:`ClassifierModel`: network, labels, rate, clip length
 """
 
@@ -18,7 +21,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -80,25 +83,67 @@ def load_segan_model(checkpoint: str | os.PathLike) -> SeganModel:
 
 
 @dataclass(kw_only=True)
+class CtfganModel(LoadedModel):
+    """A ctfgan generator: ``generator(x: Tensor[N, T] or Tensor[N, 1, T]) -> same shape`` at
+    ``sample_rate``, any ``T``; inference runs it on windows of ``window`` samples."""
+
+    generator: nn.Module
+    window: int
+    sample_rate: int
+
+
+CTFGAN_WINDOW_SECONDS = 4.0  # inference window when a checkpoint does not name one
+
+
+def load_ctfgan_model(checkpoint: str | os.PathLike) -> CtfganModel:
+    """The generator of a ctfgan checkpoint (EMA weights when it has them)."""
+    bundle = load_for_inference(checkpoint, tasks=("ctfgan",), names=("generator",))
+    try:
+        sample_rate = int(bundle.extra.get("sample_rate", 16000))
+        window = int(bundle.extra.get("window", CTFGAN_WINDOW_SECONDS * sample_rate))
+    except (TypeError, ValueError):
+        raise CheckpointError(f"{bundle.path}: lacks a usable ctfgan sample rate / window") from None
+    return CtfganModel(generator=bundle.networks["generator"], window=window + window % 2,
+                       sample_rate=sample_rate, **_common(bundle))
+
+
+@dataclass(kw_only=True)
 class WaveGANModel(LoadedModel):
-    """A WaveGAN generator: ``z: Tensor[N, latent_dim]`` (uniform in [-1, 1]) -> ``Tensor[N, 1, T]`` at
-    ``sample_rate``."""
+    """A WaveGAN or SpecGAN generator: ``z: Tensor[N, latent_dim]`` (uniform in [-1, 1]; plus
+    ``labels: Tensor[N]``, indices into ``labels``, when conditional) -> ``Tensor[N, 1, T]`` at
+    ``sample_rate``, through ``to_audio`` (SpecGAN's Griffin-Lim inversion) when it is set."""
 
     generator: nn.Module
     latent_dim: int
     sample_rate: int
+    labels: list[str] = field(default_factory=list)  # the words of a conditional model; [] unconditional
+    to_audio: nn.Module | None = None
+    family: str = "wavegan"
 
 
 def load_wavegan_model(checkpoint: str | os.PathLike) -> WaveGANModel:
-    """The generator of a WaveGAN checkpoint (EMA weights when it has them)."""
-    bundle = load_for_inference(checkpoint, tasks=("wavegan",), names=("generator",))
-    generator = bundle.networks["generator"]
+    """The generator of a WaveGAN or SpecGAN checkpoint (EMA weights when it has them)."""
+    bundle = load_for_inference(checkpoint, tasks=("wavegan", "specgan"), names=("generator",))
+    generator, extra = bundle.networks["generator"], bundle.extra
     try:
-        sample_rate = int(bundle.extra.get("sample_rate", bundle.config["data"]["sample_rate"]))
+        sample_rate = int(extra.get("sample_rate", bundle.config["data"]["sample_rate"]))
+        labels = [str(w) for w in extra.get("labels", [])]  # absent before conditioning: unconditional
     except (KeyError, TypeError, ValueError):
         raise CheckpointError(f"{bundle.path}: lacks the WaveGAN sample rate") from None
+    if len(labels) != getattr(generator, "num_classes", 0):
+        raise CheckpointError(f"{bundle.path}: its {len(labels)} labels do not match the generator's classes")
+    to_audio = None
+    if bundle.task == "specgan":
+        from audiogan.models.specgan import SpecInverter
+
+        try:
+            iters = int(extra.get("griffin_lim_iters", 32))
+            to_audio = SpecInverter(extra["spec_mean"], extra["spec_std"], iters)
+        except (KeyError, TypeError, ValueError, RuntimeError):
+            raise CheckpointError(f"{bundle.path}: lacks SpecGAN's spectrogram statistics") from None
     return WaveGANModel(
-        generator=generator, latent_dim=int(generator.latent_dim), sample_rate=sample_rate, **_common(bundle)
+        generator=generator, latent_dim=int(generator.latent_dim), sample_rate=sample_rate, labels=labels,
+        to_audio=to_audio, family=bundle.task, **_common(bundle),
     )
 
 
@@ -142,6 +187,70 @@ def load_converter_model(
         speakers={k: str(known.get(k, k)) for k in ("A", "B")},
         **_common(bundle),
     )
+
+
+@dataclass(kw_only=True)
+class StarConverterModel(LoadedModel):
+    """A StarGAN-VC2 many-to-many generator with the WORLD settings and every training speaker's statistics.
+
+    ``generator(coded_sp: Tensor[B, D, N], src: LongTensor[B], tgt: LongTensor[B]) -> Tensor[B, D, N]`` maps
+    normalised coded envelopes of speaker ``speakers[src]`` to ``speakers[tgt]``.
+    """
+
+    generator: nn.Module
+    world_config: world.WorldConfig
+    speakers: list[str]  # in the generator's code order
+    stats: dict[str, world.SpeakerStats]  # speaker name -> statistics
+
+
+def load_star_converter_model(checkpoint: str | os.PathLike) -> StarConverterModel:
+    """The generator, speakers and statistics of a ``stargan_vc2`` checkpoint."""
+    from audiogan.features import world
+
+    bundle = load_for_inference(checkpoint, tasks=("stargan_vc2",), names=("generator",))
+    extra = bundle.extra or {}
+    try:
+        wcfg = world.WorldConfig.from_dict(extra["world"])
+        speakers = [str(s) for s in extra["speakers"]]
+        stats = {s: world.SpeakerStats.from_dict(extra["stats"][s]) for s in speakers}
+    except (KeyError, TypeError, AudioGanError) as e:
+        raise CheckpointError(f"{bundle.path}: holds no usable speaker statistics ({e})") from None
+    return StarConverterModel(generator=bundle.networks["generator"], world_config=wcfg, speakers=speakers,
+                              stats=stats, **_common(bundle))
+
+
+def peek_checkpoint(checkpoint: str | os.PathLike) -> tuple[str, dict[str, Any]]:
+    """``(family, extra)`` of a checkpoint, read without loading or verifying its tensors (memory-mapped),
+    so a command can pick the loader first; an unreadable file is the loaders' one-line CheckpointError."""
+    import torch
+
+    from audiogan import checkpoint as ckpt
+
+    path = ckpt.resolve(checkpoint)
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
+        return str(state["task"]), dict(state.get("extra") or {})
+    except Exception:
+        state = ckpt.load(path, mmap=True)  # raises the CheckpointError that says what is wrong
+        return str(state.get("task", "")), dict(state.get("extra") or {})
+
+
+def model_speakers(checkpoint: str | os.PathLike) -> list[str]:
+    """The speaker names a voice-conversion checkpoint converts between (CycleGAN-VC2: its A and B;
+    StarGAN-VC2: all of them, in code order); [] for other families."""
+    family, extra = peek_checkpoint(checkpoint)
+    known = extra.get("speakers") or {}
+    if family == "cyclegan_vc2":
+        return [str(known.get(k, k)) for k in ("A", "B")]
+    if family == "stargan_vc2":
+        return [str(s) for s in known]
+    return []
+
+
+def model_words(checkpoint: str | os.PathLike) -> list[str]:
+    """The words a conditional WaveGAN/SpecGAN checkpoint generates (``--word``); [] when unconditional."""
+    family, extra = peek_checkpoint(checkpoint)
+    return [str(w) for w in extra.get("labels") or []] if family in ("wavegan", "specgan") else []
 
 
 @dataclass(kw_only=True)

@@ -31,8 +31,11 @@ if TYPE_CHECKING:
 INFERENCE_NETWORKS: dict[str, tuple[str, ...]] = {
     "segan": ("generator",),
     "wavegan": ("generator",),
+    "specgan": ("generator",),
     "cyclegan_vc2": ("G_AB", "G_BA"),
+    "stargan_vc2": ("generator",),
     "classifier": ("classifier",),
+    "ctfgan": ("generator",),
 }
 
 
@@ -51,6 +54,25 @@ def _segan(config: dict[str, Any], discriminators: bool) -> dict[str, nn.Module]
     return nets
 
 
+def _ctfgan(config: dict[str, Any], discriminators: bool) -> dict[str, nn.Module]:
+    from audiogan.models.ctfgan import MODEL_DEFAULTS, build_generator, check_model_config
+
+    model = {**MODEL_DEFAULTS, **config["model"]}
+    try:
+        check_model_config(model)
+        nets: dict[str, nn.Module] = {"generator": build_generator(model)}
+        if discriminators:
+            from audiogan.models.metric_discriminator import MetricDiscriminator, SpectralDiscriminators
+
+            nets["discriminator"] = MetricDiscriminator(int(model["disc_channels"]))
+            if model["spectral_discriminators"]:
+                nets["spectral"] = SpectralDiscriminators(
+                    model["spectral_resolutions"], int(model["spectral_channels"]), float(model["compress"]))
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
+    return nets
+
+
 def _wavegan(config: dict[str, Any], discriminators: bool) -> dict[str, nn.Module]:
     from audiogan.models.wavegan import SLICE_LENS, UPSAMPLE_MODES, WaveGANDiscriminator, WaveGANGenerator
 
@@ -61,6 +83,7 @@ def _wavegan(config: dict[str, Any], discriminators: bool) -> dict[str, nn.Modul
         raise ConfigError(f"model.upsample must be one of {UPSAMPLE_MODES}, got '{m['upsample']}'")
     if m["dim"] < 1 or m["latent_dim"] < 1 or m["phase_shuffle"] < 0 or m["post_proc_taps"] < 0:
         raise ConfigError("model.dim and model.latent_dim must be >= 1, phase_shuffle/post_proc_taps >= 0")
+    classes, embed = _classes(m)
     nets: dict[str, nn.Module] = {
         "generator": WaveGANGenerator(
             m["slice_len"],
@@ -70,6 +93,8 @@ def _wavegan(config: dict[str, Any], discriminators: bool) -> dict[str, nn.Modul
             upsample=m["upsample"],
             batchnorm=m["batchnorm"],
             post_proc_taps=m["post_proc_taps"],
+            num_classes=classes,
+            embed_dim=embed,
         )
     }
     if discriminators:
@@ -79,6 +104,37 @@ def _wavegan(config: dict[str, Any], discriminators: bool) -> dict[str, nn.Modul
             m["kernel_size"],
             phase_shuffle=m["phase_shuffle"],
             batchnorm=m["batchnorm"],
+            num_classes=classes,
+        )
+    return nets
+
+
+def _classes(m: dict[str, Any]) -> tuple[int, int]:
+    """(num_classes, embed_dim) of a WaveGAN/SpecGAN model section; checkpoints from before conditioning
+    lack the keys and are unconditional."""
+    classes, embed, labels = m.get("num_classes", 0), m.get("embed_dim", 0), m.get("labels", [])
+    if classes < 0 or (classes and embed < 1):
+        raise ConfigError("model.num_classes must be >= 0 (0: unconditional) and model.embed_dim >= 1")
+    if labels and len(labels) != classes:
+        raise ConfigError(f"model.labels names {len(labels)} classes but model.num_classes is {classes}")
+    return classes, embed
+
+
+def _specgan(config: dict[str, Any], discriminators: bool) -> dict[str, nn.Module]:
+    from audiogan.models.specgan import SpecGANDiscriminator, SpecGANGenerator
+
+    m = config["model"]
+    if m["dim"] < 1 or m["latent_dim"] < 1 or m["kernel_size"] < 2:
+        raise ConfigError("model.dim and model.latent_dim must be >= 1 and model.kernel_size >= 2")
+    classes, embed = _classes(m)
+    nets: dict[str, nn.Module] = {
+        "generator": SpecGANGenerator(
+            m["dim"], m["latent_dim"], m["kernel_size"], m["batchnorm"], classes, embed
+        )
+    }
+    if discriminators:
+        nets["discriminator"] = SpecGANDiscriminator(
+            m["dim"], m["kernel_size"], m["batchnorm"], num_classes=classes
         )
     return nets
 
@@ -97,6 +153,25 @@ def _cyclegan_vc2(config: dict[str, Any], discriminators: bool) -> dict[str, nn.
     if discriminators:
         for name in ("D_A", "D_B", "D2_A", "D2_B"):
             nets[name] = PatchDiscriminator(d["channels"], final_kernel=d["final_kernel"])
+    return nets
+
+
+def _stargan_vc2(config: dict[str, Any], discriminators: bool) -> dict[str, nn.Module]:
+    from audiogan.models.stargan_vc2 import ProjectionDiscriminator, StarGenerator2to1to2D
+
+    m = config["model"]
+    g, d, n = m["generator"], m["discriminator"], len(m["speakers"])
+    if n < 2:
+        raise ConfigError("model.speakers must name at least 2 speakers (filled from the data when training)")
+    try:
+        nets: dict[str, nn.Module] = {"generator": StarGenerator2to1to2D(
+            n, m["feature_dim"], g["channels"], g["down_channels"], g["res_channels"],
+            g["res_hidden_channels"], g["num_residual"], g.get("condition", "pair"))}
+        if discriminators:
+            nets["discriminator"] = ProjectionDiscriminator(n, d["channels"], final_kernel=d["final_kernel"],
+                                                            pooling=d.get("pooling", "sum"))
+    except ValueError as e:
+        raise ConfigError(f"model: {e}") from None
     return nets
 
 
@@ -137,8 +212,11 @@ _BUILDERS: dict[str, Callable[[dict[str, Any], bool], dict[str, nn.Module]]] = {
     "toy": _toy,
     "segan": _segan,
     "cyclegan_vc2": _cyclegan_vc2,
+    "stargan_vc2": _stargan_vc2,
     "wavegan": _wavegan,
+    "specgan": _specgan,
     "classifier": _classifier,
+    "ctfgan": _ctfgan,
 }
 FAMILIES: tuple[str, ...] = tuple(_BUILDERS)
 

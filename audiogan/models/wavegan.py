@@ -17,6 +17,11 @@ Discriminator ``x: Tensor[B, 1, slice_len] -> logits: Tensor[B]``: strided convs
 ``1 -> d -> 2d -> 4d -> 8d -> 16d`` (+ ``32d`` with stride 2 or 4 for the longer slices) with LeakyReLU 0.2,
 phase shuffle after the first four layers and a dense logit.
 
+Class conditioning (``num_classes > 0``; not in the paper): the generator's latent is joined by a learned
+``embed_dim``-sized embedding of the requested class before the dense layer, and the discriminator is a
+projection discriminator (Miyato & Koyama 2018): its logit gains the inner product of a class embedding with
+the flattened last-layer features. ``num_classes == 0`` adds no parameters, so unconditional checkpoints load.
+
 Differences from the TF code, on purpose: PyTorch's transposed conv with 'same'-length output aligns its
 kernel one sample later than TF's 'SAME' transposed conv (a fixed shift of a learned kernel, no change in
 capacity); everything else (widths, init, padding of the strided convs) follows the reference.
@@ -35,6 +40,7 @@ from audiogan.nn.blocks import (
     UpsampleConvBlock1d,
     check_shape,
 )
+from audiogan.nn.label_conditioning import ClassProjection, LabelToLatent
 
 SLICE_LENS = (16384, 32768, 65536)
 UPSAMPLE_MODES = ("zeros", "nn")
@@ -50,14 +56,15 @@ def _last_stride(slice_len: int) -> int | None:
 def glorot_init_(module: nn.Module) -> None:
     """TF's default init (Glorot-uniform kernels, zero biases), which the reference code relies on."""
     for m in module.modules():
-        if isinstance(m, nn.Conv1d | nn.ConvTranspose1d | nn.Linear | nn.Conv2d):
+        if isinstance(m, nn.Conv1d | nn.ConvTranspose1d | nn.Linear | nn.Conv2d | nn.ConvTranspose2d):
             nn.init.xavier_uniform_(m.weight)
             if m.bias is not None:
                 nn.init.zeros_(m.bias)
 
 
 class WaveGANGenerator(nn.Module):
-    """``z: Tensor[B, latent_dim] -> Tensor[B, channels, slice_len]``."""
+    """``z: Tensor[B, latent_dim]`` (and ``labels: Tensor[B]`` when conditional) ``-> Tensor[B, channels,
+    slice_len]``."""
 
     def __init__(
         self,
@@ -69,15 +76,19 @@ class WaveGANGenerator(nn.Module):
         upsample: str = "zeros",
         batchnorm: bool = False,
         post_proc_taps: int = 0,
+        num_classes: int = 0,
+        embed_dim: int = 0,
     ):
         super().__init__()
         if upsample not in UPSAMPLE_MODES:
             raise ValueError(f"upsample must be one of {UPSAMPLE_MODES}, got '{upsample}'")
         last = _last_stride(slice_len)
         self.slice_len, self.latent_dim, self.channels = slice_len, latent_dim, channels
+        self.num_classes = num_classes
         mul = 16 if last is None else 32
         self.start_channels = dim * mul
-        self.project = nn.Linear(latent_dim, 16 * self.start_channels)
+        self.condition = LabelToLatent(latent_dim, num_classes, embed_dim)
+        self.project = nn.Linear(self.condition.out_dim, 16 * self.start_channels)
         self.project_norm = nn.BatchNorm1d(self.start_channels) if batchnorm else nn.Identity()
         norm = "batch" if batchnorm else "none"
 
@@ -106,11 +117,12 @@ class WaveGANGenerator(nn.Module):
         z = torch.rand(n, self.latent_dim, generator=generator)
         return z.mul_(2).sub_(1).to(self.project.weight.device)
 
-    def forward(self, z: Tensor) -> Tensor:
+    def forward(self, z: Tensor, labels: Tensor | None = None) -> Tensor:
         if z.dim() != 2 or z.shape[1] != self.latent_dim:
             raise ValueError(
                 f"WaveGANGenerator expects z: Tensor[B, {self.latent_dim}], got {tuple(z.shape)}"
             )
+        z = self.condition(z, labels)
         x = (
             self.project(z).view(z.shape[0], 16, self.start_channels).transpose(1, 2)
         )  # TF reshape is [B, 16, C]
@@ -122,7 +134,8 @@ class WaveGANGenerator(nn.Module):
 
 
 class WaveGANDiscriminator(nn.Module):
-    """``x: Tensor[B, channels, slice_len] -> Tensor[B]`` (logits / critic values)."""
+    """``x: Tensor[B, channels, slice_len]`` (and ``labels: Tensor[B]`` when conditional) ``-> Tensor[B]``
+    (logits / critic values)."""
 
     def __init__(
         self,
@@ -133,10 +146,11 @@ class WaveGANDiscriminator(nn.Module):
         phase_shuffle: int = 2,
         batchnorm: bool = False,
         negative_slope: float = 0.2,
+        num_classes: int = 0,
     ):
         super().__init__()
         last = _last_stride(slice_len)
-        self.slice_len, self.channels = slice_len, channels
+        self.slice_len, self.channels, self.num_classes = slice_len, channels, num_classes
         widths = [channels] + [dim * 2**i for i in range(5 if last is None else 6)]
         strides = [4] * 5 + ([last] if last else [])
         blocks = []
@@ -157,9 +171,10 @@ class WaveGANDiscriminator(nn.Module):
         self.blocks = nn.ModuleList(blocks)
         self.shuffles = nn.ModuleList([PhaseShuffle(phase_shuffle) for _ in range(4)])
         self.out = nn.Linear(16 * widths[-1], 1)
+        self.projection = ClassProjection(16 * widths[-1], num_classes)
         glorot_init_(self)
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x: Tensor, labels: Tensor | None = None) -> Tensor:
         check_shape(x, 3, "WaveGANDiscriminator", self.channels)
         if x.shape[-1] != self.slice_len:
             raise ValueError(f"WaveGANDiscriminator expects {self.slice_len} samples, got {x.shape[-1]}")
@@ -168,7 +183,8 @@ class WaveGANDiscriminator(nn.Module):
             if i < 4:
                 x = self.shuffles[i](x)
         # flatten in TF's [B, T, C] order so the dense layer's weight layout matches the reference
-        return self.out(x.transpose(1, 2).flatten(1)).squeeze(1)
+        h = x.transpose(1, 2).flatten(1)
+        return self.out(h).squeeze(1) + self.projection(h, labels)
 
 
 def count_parameters(module: nn.Module) -> int:

@@ -13,8 +13,11 @@ TASKS: dict[str, str] = {
     "toy": "audiogan.tasks.toy:ToyGANTask",
     "segan": "audiogan.tasks.segan:SEGANTask",
     "cyclegan_vc2": "audiogan.tasks.cyclegan_vc2:CycleGANVC2Task",
+    "stargan_vc2": "audiogan.tasks.stargan_vc2:StarGANVC2Task",
     "wavegan": "audiogan.tasks.wavegan:WaveGANTask",
+    "specgan": "audiogan.tasks.specgan:SpecGANTask",
     "classifier": "audiogan.tasks.classifier:ClassifierTask",
+    "ctfgan": "audiogan.tasks.ctfgan:CTFGANTask",
 }
 
 

@@ -13,9 +13,17 @@ Generator loss (LSGAN by default)::
 
 Discriminator loss: ``D_A``/``D_B`` real vs converted, ``D2_A``/``D2_B`` real vs cycled.
 
+Filling in frames (MaskCycleGAN-VC, Kaneko et al. 2021), off by default: with ``data.mask_frames = M > 0``
+each generator input crop gets one run of ``U{0..M}`` consecutive frames set to 0 (the speaker mean, the
+features being normalised) before the A->B and B->A conversions; the cycle loss still compares with the
+unmasked crop, so the generators learn to fill the gap from context. Unlike the paper the mask is not fed to
+the generator as an extra channel: the architecture is unchanged, so such a model converts as any other.
+The identity loss sees unmasked inputs (as in the paper).
+
 Data: two Kaldi-style data dirs with WORLD features (``feats.scp`` + ``world.json``, written by
 ``audiogan features extract``). Each item is a pair of random ``crop_frames``-frame crops of
-normalised coded envelopes, one per domain: ``(Tensor[D, crop], Tensor[D, crop])``. Speaker statistics are
+normalised envelope features, one per domain: ``(Tensor[D, crop], Tensor[D, crop])``: WORLD's coded envelope
+or SPTK mel-cepstra (``data.envelope``, which must match the features' ``world.json``). Speaker statistics are
 computed from the training features (or read from ``data.stats_a``/``stats_b``) and stored in the checkpoint.
 """
 
@@ -33,7 +41,7 @@ from torch.utils.data import Dataset
 
 from audiogan.data.sampling import index_and_rng
 from audiogan.errors import ConfigError
-from audiogan.features import world
+from audiogan.features import envelope, world
 from audiogan.models.registry import build
 from audiogan.nn.losses import get_gan_loss
 from audiogan.paths import check_name, child_path
@@ -88,7 +96,7 @@ class CropPairDataset(Dataset):
         return self._crop(a, rng), self._crop(b, rng)
 
 
-def _sentence_id(utt: str, spk: str | None) -> str:
+def sentence_id(utt: str, spk: str | None) -> str:
     """``SF1_100028`` -> ``100028`` (speaker prefix removed) so parallel dev utterances can be paired."""
     if spk:
         for sep in ("_", "-"):
@@ -121,11 +129,13 @@ class CycleGANVC2Task(AdversarialTask):
                 "stats_b": "",
                 "speaker_a": "A",  # names used in logs only
                 "speaker_b": "B",
+                "envelope": "coded",  # coded | mcep: the envelope features train_a/b must hold (world.json)
                 "crop_frames": 128,
                 "short_utterances": "pad",  # pad | skip: utterances shorter than a crop
                 "dev_a": "",  # optional data dirs (wav.scp) converted at every evaluation
                 "dev_b": "",
                 "dev_max_utts": 4,
+                "mask_frames": 0,  # >0: MaskCycleGAN-VC filling in frames, longest masked run (frames)
             },
             loss={
                 "gan": "lsgan",
@@ -185,11 +195,18 @@ class CycleGANVC2Task(AdversarialTask):
             dim = self.config["model"]["feature_dim"]
             if cfg_a.coded_dim != dim:
                 raise ConfigError(f"model.feature_dim is {dim} but the features have {cfg_a.coded_dim} dims")
+            kind, want = envelope.envelope_kind(cfg_a), self.config["data"]["envelope"]
+            if kind != want:
+                raise ConfigError(f"data.envelope is {want!r} but the features in data.train_a are {kind!r} "
+                                  "envelopes (extract them with --envelope, or set data.envelope)")
             self._data = {"world": cfg_a, "pools": (pool_a, pool_b), "stats": {"A": stats_a, "B": stats_b}}
         return self._data
 
     def train_dataset(self) -> Dataset:
         data, d = self._prepare(), self.config["data"]
+        m = d["mask_frames"]
+        if isinstance(m, bool) or not isinstance(m, int) or not 0 <= m < d["crop_frames"]:
+            raise ConfigError(f"data.mask_frames must be an integer in 0..crop_frames-1, got {m!r}")
         ds = CropPairDataset(*data["pools"], crop=d["crop_frames"], short=d["short_utterances"])
         for key, n in ds.skipped.items():
             if n:
@@ -208,11 +225,25 @@ class CycleGANVC2Task(AdversarialTask):
             out = self._cache[1]
             self._cache = None
             return out
-        a, b = batch
+        a, b = (self.mask_frames(x) for x in batch)
         fake_b, fake_a = self.nets["G_AB"](a), self.nets["G_BA"](b)
         out = {"fake_b": fake_b, "fake_a": fake_a,
                "cycle_a": self.nets["G_BA"](fake_b), "cycle_b": self.nets["G_AB"](fake_a)}
         return out
+
+    def mask_frames(self, x: Tensor) -> Tensor:
+        """``x: Tensor[B, D, N]`` with one random run of ``U{0..data.mask_frames}`` frames per item set to 0
+        (a copy; ``x`` itself when masking is off). Drawn from torch's RNG, which the trainer seeds and
+        checkpoints, so a resumed run draws the same masks."""
+        longest = int(self.config["data"]["mask_frames"])
+        if longest <= 0:
+            return x
+        n = x.shape[-1]
+        lengths = torch.randint(0, longest + 1, (x.shape[0],))
+        starts = (torch.rand(x.shape[0]) * (n - lengths + 1)).long()
+        t = torch.arange(n)
+        keep = ~((t >= starts[:, None]) & (t < (starts + lengths)[:, None]))  # [B, N]
+        return x * keep[:, None, :].to(x.device, x.dtype)
 
     def discriminator_loss(self, batch: Any) -> dict[str, Tensor]:
         a, b = batch
@@ -291,7 +322,7 @@ class CycleGANVC2Task(AdversarialTask):
                     utt2spk = world.read_scp(datadir / "utt2spk") if (datadir / "utt2spk").is_file() else {}
                     for utt in sorted(wavs)[: d["dev_max_utts"]]:
                         x = load_mono(wavs[utt], wcfg.sample_rate)
-                        sid = check_name(_sentence_id(utt, utt2spk.get(utt)), f"{datadir}: utterance id")
+                        sid = check_name(sentence_id(utt, utt2spk.get(utt)), f"{datadir}: utterance id")
                         entries.append((sid, x, utt2spk.get(utt)))
                 self._dev[key.upper()] = entries
         return self._dev
@@ -321,7 +352,7 @@ class CycleGANVC2Task(AdversarialTask):
                 audio.save(child_path(step_dir / direction, sid, ".wav", "dev utterance id"), y,
                            wcfg.sample_rate)
                 if sid in refs:
-                    scores.append(_mcd_and_f0(y, refs[sid], wcfg))
+                    scores.append(mcd_and_f0(y, refs[sid], wcfg))
             if scores:
                 mcd = float(np.mean([s[0] for s in scores]))
                 metrics[f"mcd_{direction.lower()}"] = mcd
@@ -332,7 +363,7 @@ class CycleGANVC2Task(AdversarialTask):
         return metrics
 
 
-def _mcd_and_f0(converted: np.ndarray, reference: np.ndarray, wcfg: world.WorldConfig) -> tuple[float, float]:
+def mcd_and_f0(converted: np.ndarray, reference: np.ndarray, wcfg: world.WorldConfig) -> tuple[float, float]:
     """(MCD [dB], F0 RMSE [Hz]) of a converted signal against a parallel reference, both at the model's rate,
     scored exactly as ``audiogan score conversion`` does (DTW-aligned mel-cepstra c1..c24)."""
     from audiogan.metrics import conversion

@@ -11,6 +11,11 @@ segan_pytorch), so the paper's ``1/2 E[(D - 1)^2]`` is ``adv_weight: 0.5`` (the 
 (spectral convergence + log-magnitude L1 at FFT sizes 512/1024/2048, from ``auraloss``) next to L1;
 0 keeps the paper's objective.
 
+Training data is either ``data.train_dir`` (fixed noisy/clean pairs, cut into a window cache), or with
+``data.clean_dir`` + ``data.noise_dir`` new mixtures for every item (:class:`OnTheFlyMixtures`, configured by
+``data.mix``; ``data.epoch_size`` items per virtual epoch), pre-emphasised the same way. The model and its
+losses are the same either way.
+
 Validation (every ``trainer.eval_interval`` steps) enhances up to ``data.eval_max_utts`` dev utterances
 whole, with the same overlap-add inference as ``audiogan denoise``, and reports PESQ, STOI and segmental
 SNR; the best PESQ picks ``best.pt``.
@@ -29,6 +34,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.utils.data import Dataset
 
+from audiogan.data.onthefly import MIX_DEFAULTS, check_mix
 from audiogan.errors import ConfigError
 from audiogan.models.registry import build
 from audiogan.models.segan import MODEL_DEFAULTS
@@ -38,6 +44,30 @@ from audiogan.train.task import AdversarialTask, base_config
 
 EVAL_METRICS = ("pesq", "stoi", "ssnr")
 STFT_RESOLUTIONS = ((1024, 120, 600), (2048, 240, 1200), (512, 50, 240))  # (FFT size, hop, window)
+
+
+class MixedWindows(Dataset):
+    """SEGAN training windows from on-the-fly mixtures: ``key -> Tensor[2, window]`` (noisy, clean), both
+    pre-emphasised as the window cache is (``data.preemph``). The mixer's decoded audio and RIR bank go to
+    ``cache_dir`` itself (``audio-<hash>.npy``, ``rirs-<hash>.npz``), shared by a recipe's models."""
+
+    def __init__(self, window: int, data: dict[str, Any], cache_dir: Path):
+        from audiogan.data.onthefly import OnTheFlyMixtures
+
+        self.preemph = float(data["preemph"])
+        self.mixtures = OnTheFlyMixtures(data["clean_dir"], data["noise_dir"], segment=window,
+                                         sample_rate=data["sample_rate"], mix=data["mix"],
+                                         epoch_size=data["epoch_size"], cache_dir=cache_dir)
+
+    def __len__(self) -> int:
+        return len(self.mixtures)
+
+    def __getitem__(self, key: int | tuple[int, int]) -> Tensor:
+        from audiogan.dsp import preemphasis
+
+        item = self.mixtures[key]
+        pair = torch.stack([item["noisy"], item["clean"]]).numpy()
+        return torch.from_numpy(np.ascontiguousarray(preemphasis(pair, self.preemph), dtype=np.float32))
 
 
 class SEGANTask(AdversarialTask):
@@ -52,6 +82,10 @@ class SEGANTask(AdversarialTask):
             model=dict(MODEL_DEFAULTS),
             data={
                 "train_dir": "",  # data dir with wav.scp (noisy) and spk1.scp (clean)
+                "clean_dir": "",  # or on-the-fly mixtures: clean speech data dir ...
+                "noise_dir": "",  # ... and noise data dir (audiogan.data.onthefly; train_dir stays empty)
+                "mix": dict(MIX_DEFAULTS),  # the mixer's settings (SNR, level, babble, reverb, EQ, telephone)
+                "epoch_size": 10000,  # on-the-fly items per virtual epoch
                 "dev_dir": "",  # same layout; empty: no validation
                 "cache_dir": "",  # window cache; empty: <outdir>/cache
                 "sample_rate": 16000,
@@ -92,6 +126,7 @@ class SEGANTask(AdversarialTask):
             raise ConfigError("data.sample_rate must be positive and data.stride in (0, 1]")
         if config["loss"]["adv_weight"] < 0 or config["loss"]["stft_weight"] < 0:
             raise ConfigError("loss.adv_weight and loss.stft_weight must be >= 0")
+        check_mix(config["data"]["mix"])  # value errors (ranges, probabilities) before any data is read
         self._train_set: Dataset | None = None
         self._vbn_ref: Tensor | None = None
         self._stft_loss: nn.Module | None = None
@@ -107,6 +142,11 @@ class SEGANTask(AdversarialTask):
         from audiogan.data.segan import paired_windows
 
         d = self.config["data"]
+        if d["clean_dir"] or d["noise_dir"]:
+            if d["train_dir"] or not (d["clean_dir"] and d["noise_dir"]):
+                raise ConfigError("on-the-fly mixtures need data.clean_dir and data.noise_dir, no train_dir")
+            self._train_set = MixedWindows(self.config["model"]["window"], d, self._cache_root())
+            return self._train_set
         if not d["train_dir"]:
             raise ConfigError("data.train_dir is not set (a data dir with wav.scp and spk1.scp)")
         self._train_set = paired_windows(

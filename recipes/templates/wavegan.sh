@@ -23,6 +23,19 @@ train_cmd="${train_cmd:-utils/run.pl}"
 decode_cmd="${decode_cmd:-utils/run.pl}"
 score_cmd="${score_cmd:-utils/run.pl}"
 tag="$(basename "$conf" .yaml)"
+# the family and the classes come from the config: `task: specgan` trains SpecGAN (default wavegan), and
+# `num_classes: N` (N > 0) a class-conditional model, whose stage 3 writes num_gen/N clips per word into
+# $expdir/generated/wav/<word>/ (the layout `audiogan score generation` reads as requested words)
+family="$(sed -n 's/^task: *\([a-z_0-9]*\).*/\1/p' "$conf" | head -n 1)"
+family="${family:-wavegan}"
+num_classes="$(sed -n 's/^ *num_classes: *\([0-9]*\).*/\1/p' "$conf" | head -n 1)"
+num_classes="${num_classes:-0}"
+gen_num="$num_gen"
+word_args=()
+if [ "$num_classes" -gt 0 ]; then
+  gen_num="$(( (num_gen + num_classes - 1) / num_classes ))"
+  word_args=(--word all)
+fi
 expdir="${expdir:-exp/$tag}"
 clf_conf="${clf_conf:-conf/classifier.yaml}"
 data=data
@@ -50,17 +63,17 @@ if [ "$stage" -le 1 ] && [ "$stop_stage" -ge 1 ]; then
 fi
 
 if [ "$stage" -le 2 ] && [ "$stop_stage" -ge 2 ]; then
-  echo "stage 2: WaveGAN training -> $expdir (log: $expdir/log/train.log)"
+  echo "stage 2: $family training -> $expdir (log: $expdir/log/train.log)"
   # shellcheck disable=SC2086
-  steps/train.sh --cmd "$train_cmd" --conf "$conf" wavegan "$expdir" \
+  steps/train.sh --cmd "$train_cmd" --conf "$conf" "$family" "$expdir" \
     "data.train_dir=$data/train" "eval.classifier=$clfdir" "trainer.device=$device" $train_args
 fi
 
 if [ "$stage" -le 3 ] && [ "$stop_stage" -ge 3 ]; then
   echo "stage 3: generate $num_gen clips -> $expdir/generated/wav"
   rm -rf "$expdir/generated/wav"
-  steps/generate.sh --cmd "$decode_cmd" --num "$num_gen" "$expdir" "$expdir/generated" \
-    --seed "$seed" --device "$device" --grid "$expdir/generated/grid.png"
+  steps/generate.sh --cmd "$decode_cmd" --num "$gen_num" "$expdir" "$expdir/generated" \
+    --seed "$seed" --device "$device" --grid "$expdir/generated/grid.png" "${word_args[@]}"
 fi
 
 if [ "$stage" -le 4 ] && [ "$stop_stage" -ge 4 ]; then

@@ -180,3 +180,93 @@ def test_plot_writes_before_after_spectrograms_and_names_the_speakers(checkpoint
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     err = capsys.readouterr().err
     assert "(A -> B)" in err and str(png) in err
+
+
+# -- speaker names: --source/--target on CycleGAN-VC2 and StarGAN-VC2 models ------------------------------
+@pytest.fixture(scope="module")
+def star_checkpoint(tmp_path_factory) -> Path:
+    from audiogan.tasks.stargan_vc2 import StarGANVC2Task
+
+    root = tmp_path_factory.mktemp("star")
+    cfg = StarGANVC2Task.default_config()
+    cfg["model"].update(feature_dim=24, generator=dict(channels=4, down_channels=4, res_channels=4,
+                                                       res_hidden_channels=8, num_residual=1),
+                        discriminator=dict(channels=[4, 8], final_kernel=[1, 5], pooling="sum"))
+    dirs = [datadir(root, spk, f0) for spk, f0 in (("lo", 100.0), ("mid", 140.0), ("hi", 200.0))]
+    cfg["data"].update(train_dirs=[str(d) for d in dirs], crop_frames=32)
+    cfg["trainer"].update(max_steps=1, batch_size=2, save_interval=1, tensorboard=False, progress=False)
+    Trainer(StarGANVC2Task(cfg), root / "exp").fit()
+    return root / "exp"
+
+
+def one_error_line(capsys) -> str:
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("audiogan: error: "), err
+    return err[0]
+
+
+def test_stargan_source_target_converts_to_any_speaker(star_checkpoint, tmp_path, capsys) -> None:
+    src = tmp_path / "voice.wav"
+    sf.write(src, vibrato_voice(100.0, 0.8, seed=5), SR)
+    assert convert(star_checkpoint, "--source", "lo", "--target", "hi", src, "-o", tmp_path / "hi") == 0
+    assert "(lo -> hi)" in capsys.readouterr().err
+    assert 1.6 < median_f0(tmp_path / "hi" / "voice.wav") / median_f0(src) < 2.4  # lo's F0 -> hi's range
+    assert convert(star_checkpoint, "--source", "lo", "--target", "mid", src, "-o", tmp_path / "mid") == 0
+    assert 1.2 < median_f0(tmp_path / "mid" / "voice.wav") / median_f0(src) < 1.7
+
+
+SPEAKERS = "(this model's speakers: lo, mid, hi)"
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--source", "lo", "--target", "TM1"], f"unknown target speaker 'TM1' {SPEAKERS}"),
+    (["--source", "xx", "--target", "hi"], f"unknown source speaker 'xx' {SPEAKERS}"),
+    (["--direction", "A2B"], f"needs --source and --target instead of --direction {SPEAKERS}"),
+    ([], "needs --source and --target"),
+    (["--source", "lo"], "--source and --target go together"),
+])
+def test_stargan_speaker_mistakes_are_one_line_errors(star_checkpoint, tmp_path, capsys, args,
+                                                      expected) -> None:
+    src = tmp_path / "voice.wav"
+    sf.write(src, vibrato_voice(100.0, 0.5), SR)
+    assert convert(star_checkpoint, *args, src, "-o", tmp_path / "out") == 2
+    assert expected in one_error_line(capsys)
+    assert not (tmp_path / "out").exists()
+
+
+def test_cyclegan_source_target_pick_the_direction(checkpoint, tmp_path, capsys) -> None:
+    src = tmp_path / "voice.wav"
+    sf.write(src, vibrato_voice(100.0, 0.6, seed=2), SR)
+    assert convert(checkpoint, "--direction", "B2A", src, "-o", tmp_path / "dir") == 0
+    assert convert(checkpoint, "--source", "B", "--target", "A", src, "-o", tmp_path / "names") == 0
+    assert "(B -> A)" in capsys.readouterr().err
+    by_direction, by_names = (sf.read(tmp_path / d / "voice.wav")[0] for d in ("dir", "names"))
+    assert np.array_equal(by_direction, by_names)
+    assert convert(checkpoint, "--source", "A", "--target", "SM1", src, "-o", tmp_path / "o") == 2
+    assert "converts only between A (A) and B (B)" in one_error_line(capsys)
+    assert convert(checkpoint, "--direction", "A2B", "--source", "A", "--target", "B", src, "-o", "o") == 2
+    assert "either --direction or --source/--target" in one_error_line(capsys)
+
+
+def test_without_m_source_target_fall_back_to_a_stargan_builtin(star_checkpoint, tmp_path, monkeypatch,
+                                                                 capsys) -> None:
+    from audiogan import checkpoint as ckpt
+    from audiogan import pretrained
+
+    star = pretrained.Builtin("star-test", "stargan_vc2", str(ckpt.resolve(star_checkpoint)), "test model")
+    monkeypatch.setitem(pretrained.BUILTINS, "star-test", star)
+    monkeypatch.setitem(pretrained.DEFAULTS, "stargan_vc2", "star-test")
+    src = tmp_path / "voice.wav"
+    sf.write(src, vibrato_voice(100.0, 0.5), SR)
+    # the CycleGAN built-in converts SF1 <-> TM1 only: lo -> hi goes to the many-to-many built-in
+    assert main(["convert", "--source", "lo", "--target", "hi", str(src), "-o", str(tmp_path / "a"),
+                 "-q"]) == 0
+    assert "(lo -> hi)" in capsys.readouterr().err
+    assert main(["convert", "-m", "builtin:star-test", "--source", "hi", "--target", "mid", str(src), "-o",
+                 str(tmp_path / "b"), "-q"]) == 0
+    assert "(hi -> mid)" in capsys.readouterr().err
+    # `audiogan models` names what --source/--target take, for each voice-conversion built-in
+    assert main(["models"]) == 0
+    out = capsys.readouterr().out
+    assert "builtin:star-test  [stargan_vc2" in out and "    speakers: lo mid hi\n" in out
+    assert "    speakers: SF1 TM1\n" in out

@@ -1,6 +1,5 @@
-"""`audiogan generate` and `audiogan score generation` end to end on tiny checkpoints."""
+"""`audiogan generate` end to end on tiny checkpoints (`score generation`: test_score_generation.py)."""
 
-import json
 
 import numpy as np
 import pytest
@@ -150,90 +149,6 @@ def test_bad_input_is_one_line_and_exit_2(exps, tmp_path, capsys):
     assert not (tmp_path / "x").exists()
 
 
-def test_score_generation_json(exps, tmp_path, capsys):
-    main(["generate", "-m", str(exps / "wg"), "-n", "20", "-o", str(tmp_path / "s")])
-    capsys.readouterr()
-    assert (
-        main(
-            [
-                "score",
-                "generation",
-                "--classifier",
-                str(exps / "clf"),
-                "--samples",
-                str(tmp_path / "s"),
-                "--real",
-                str(exps / "data"),
-                "--ndb-bins",
-                "3",
-                "--splits",
-                "2",
-                "--json",
-            ]
-        )
-        == 0
-    )
-    out = capsys.readouterr().out.strip().splitlines()
-    res = json.loads(out[-1])
-    assert res["generated"]["clips"] == 20 and res["real"]["clips"] == 24
-    # the IS recomputed here from the classifier's own posteriors: exp(E KL(p(y|x) || p(y))) per split
-    from audiogan.audio import find_audio_files
-    from audiogan.metrics.generation import load_classifier, load_folder
-
-    clf = load_classifier(exps / "clf")
-    probs = clf.probabilities(load_folder(clf, find_audio_files([tmp_path / "s"]))).astype(np.float64)
-    scores = []
-    for part in (probs[:10], probs[10:]):  # --splits 2
-        marginal = part.mean(axis=0)
-        scores.append(np.exp(np.mean(np.sum(part * (np.log(part) - np.log(marginal)), axis=1))))
-    assert res["generated"]["inception_score"] == pytest.approx(np.mean(scores), rel=1e-6)
-    assert res["generated"]["inception_score_std"] == pytest.approx(np.std(scores), rel=1e-5, abs=1e-9)
-    counts = np.bincount(probs.argmax(1), minlength=2)
-    assert res["generated"]["predicted_labels"] == dict(zip(clf.labels, counts.tolist()))
-    assert res["real"]["labelled_clips"] == 24 and 0 <= res["real"]["accuracy"] <= 1
-    assert res["generated"]["bins"] == 3 and 0 <= res["generated"]["ndb"] <= 3
-    assert res["ndb_reference_clips"] == 12
-    assert out[0].startswith("generated")
-    # the same command gives the same numbers (seeded split and k-means)
-    assert main(["score", "generation", "--classifier", str(exps / "clf"), "--samples", str(tmp_path / "s"),
-                 "--real", str(exps / "data"), "--ndb-bins", "3", "--splits", "2", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1]) == res
-
-
-def test_score_generation_without_real_and_errors(exps, tmp_path, capsys):
-    main(["generate", "-m", str(exps / "wg"), "-n", "10", "-o", str(tmp_path / "s")])
-    capsys.readouterr()
-    assert (
-        main(
-            [
-                "score",
-                "generation",
-                "--classifier",
-                str(exps / "clf"),
-                "--samples",
-                str(tmp_path / "s"),
-                "--json",
-            ]
-        )
-        == 0
-    )
-    res = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert "real" not in res and "ndb" not in res["generated"]
-    assert (
-        main(["score", "generation", "--classifier", str(exps / "wg"), "--samples", str(tmp_path / "s")]) == 2
-    )
-    assert (
-        main(["score", "generation", "--classifier", str(exps / "clf"), "--samples", str(tmp_path / "none")])
-        == 2
-    )
-    (tmp_path / "e").mkdir()
-    assert (
-        main(["score", "generation", "--classifier", str(exps / "clf"), "--samples", str(tmp_path / "e")])
-        == 2
-    )
-    assert "Traceback" not in capsys.readouterr().err
-
-
 def test_latents_do_not_depend_on_the_count_and_interpolation_is_exact_at_the_ends():
     from audiogan.inference.generate import interpolate_latents, latents
 
@@ -243,3 +158,79 @@ def test_latents_do_not_depend_on_the_count_and_interpolation_is_exact_at_the_en
     assert path.shape == (2, 4, 100)
     assert np.array_equal(path[:, 0], latents(1, 2, 100)) and np.array_equal(path[:, -1], latents(2, 2, 100))
     assert np.allclose(path[:, 1], (2 * path[:, 0] + path[:, 3]) / 3, atol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def conditional(exps):
+    """One-step conditional WaveGAN and SpecGAN checkpoints on the fixture's two words (low, high)."""
+    from audiogan.tasks.specgan import SpecGANTask
+
+    data = exps / "data"
+    for task_cls, name, extra in (
+        (WaveGANTask, "cwg", ["model.dim=2"]),
+        (SpecGANTask, "csg", ["model.dim=1", "data.stats_clips=4", "eval.griffin_lim_iters=2"]),
+    ):
+        over = [f"data.train_dir={data}", "model.num_classes=2", "model.embed_dim=4", "trainer.n_critic=1"]
+        cfg = load_config(task_cls.default_config(), None, [*over, *extra, *COMMON])
+        Trainer(task_cls(cfg), exps / name).fit()
+    return exps
+
+
+def test_word_and_all_words_layout(conditional, tmp_path, capsys):
+    cwg = str(conditional / "cwg")
+    assert main(["generate", "-m", cwg, "--word", "low", "-n", "2", "-o", str(tmp_path / "one")]) == 0
+    written = sorted(p.relative_to(tmp_path / "one").as_posix() for p in (tmp_path / "one").rglob("*.wav"))
+    assert written == ["low/sample_0000.wav", "low/sample_0001.wav"]
+    grid = tmp_path / "g.png"
+    assert main(["generate", "-m", cwg, "--word", "all", "-n", "2", "-o", str(tmp_path / "all"),
+                 "--grid", str(grid)]) == 0
+    assert sorted(p.name for p in (tmp_path / "all").iterdir()) == ["high", "low"]
+    assert len(wavs(tmp_path / "all" / "high")) == 2 and grid.is_file()
+    one, low = wavs(tmp_path / "one" / "low"), wavs(tmp_path / "all" / "low")
+    assert all(np.array_equal(one[k], low[k]) for k in one)  # the same latents for every word
+    high = wavs(tmp_path / "all" / "high")
+    assert not np.array_equal(low["sample_0000.wav"], high["sample_0000.wav"])  # the word matters
+    assert main(["generate", "-m", cwg, "-n", "3", "-o", str(tmp_path / "flat")]) == 0
+    flat = ["sample_0000_high.wav", "sample_0001_low.wav", "sample_0002_high.wav"]
+    assert sorted(wavs(tmp_path / "flat")) == flat
+    capsys.readouterr()
+
+
+def test_word_errors_are_one_line_and_exit_2(conditional, tmp_path, capsys):
+    cases = (
+        (conditional / "wg", "yes", "unconditional (it knows no words)"),
+        (conditional / "cwg", "yes", "unknown word 'yes' (this model knows: high, low, or all)"),
+    )
+    for ckpt, word, message in cases:
+        assert main(["generate", "-m", str(ckpt), "--word", word, "-o", str(tmp_path / "x")]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("audiogan: error:") and err.count("\n") == 1 and message in err
+    assert not (tmp_path / "x").exists()
+
+
+def test_specgan_checkpoint_generates_audio_by_griffin_lim(conditional, tmp_path, capsys):
+    out = tmp_path / "sg"
+    assert main(["generate", "-m", str(conditional / "csg"), "--word", "high", "-n", "2", "-o", str(out)]) \
+        == 0
+    clips = wavs(out / "high")
+    assert len(clips) == 2
+    assert all(x.shape == (16384,) and np.isfinite(x).all() for x in clips.values())
+    assert "wrote 2 clips (1.024 s at 16000 Hz)" in capsys.readouterr().err
+
+
+def test_model_words_lists_a_conditional_models_words(conditional):
+    from audiogan.inference.loading import model_words
+
+    assert model_words(conditional / "cwg") == ["high", "low"]
+    assert model_words(conditional / "csg") == ["high", "low"]
+    assert model_words(conditional / "wg") == []
+
+
+def test_conditional_interpolation_keeps_one_word_per_path(conditional, tmp_path, capsys):
+    out = tmp_path / "i"
+    args = ["-m", str(conditional / "cwg"), "-n", "2", "--interpolate", "3", "-o", str(out)]
+    assert main(["generate", *args]) == 0
+    names = sorted(wavs(out))
+    assert names[:3] == [f"interp_0000_00{k}_high.wav" for k in range(3)]
+    assert names[3:] == [f"interp_0001_00{k}_low.wav" for k in range(3)]
+    capsys.readouterr()

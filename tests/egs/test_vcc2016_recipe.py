@@ -26,7 +26,7 @@ def test_debug_recipe_end_to_end(tmp_path, data_root, copy_recipe) -> None:
     work = copy_recipe(RECIPE, tmp_path / "recipe")
     env = {**os.environ, "AUDIOGAN_DATA": str(data_root), "OMP_NUM_THREADS": "1"}
     proc = subprocess.run(["bash", "run.sh", "--conf", "conf/cyclegan_vc2.debug.yaml"], cwd=work, env=env,
-                          capture_output=True, text=True, timeout=400)
+                          capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "nothing to download" in proc.stdout and not (work / "downloads").exists()
     data, exp = work / "data_4", work / "exp" / "cyclegan_vc2.debug_SF1_TM1"
@@ -49,6 +49,10 @@ def test_debug_recipe_end_to_end(tmp_path, data_root, copy_recipe) -> None:
     assert "## SF1 -> TM1" in results and "## TM1 -> SF1" in results and "| unconverted SF1 |" in results
     assert "MCD all frames (dB)" in results and "MCD speech frames (dB)" in results
     assert "## Quality target" in results and "MCD gain, speech frames" in results
+    # stage 7: the GMM baseline, trained on the parallel pairs, scored on the same test sets, row beside
+    gmm = work / "exp" / "gmm_vcc2016_SF1_TM1"
+    assert (gmm / "gmm.npz").is_file() and len(_table(data / "parallel" / "train_TM1" / "wav.scp")) == 4
+    assert results.count("| GMM (parallel) |") == 2 and "below the GMM's" in results
     # stage 5: the inference-only copy converts on its own
     from audiogan.inference.convert import VoiceConverter
 
@@ -103,3 +107,34 @@ def test_data_prep_speaker_folders_and_errors(tmp_path) -> None:
     bad = subprocess.run([sys.executable, str(RECIPE / "local" / "data_prep.py"), str(db), "SF1", "XX9",
                           str(tmp_path / "d2")], capture_output=True, text=True)
     assert bad.returncode != 0 and "no speaker 'XX9'" in bad.stderr
+
+
+def test_data_prep_full_set_from_the_manifest(tmp_path) -> None:
+    """--set vcc2016_full: all training utterances, dev = the first --n-dev 2000NN utterances, test = the
+    rest of them (never a training utterance); other sets in the manifest are ignored."""
+    db = tmp_path / "db"
+    x = (0.1 * np.sin(np.arange(1600) / 5)).astype(np.float32)
+    rows = ["path\tsample_rate\tnum_samples\tspeaker\tset"]
+    for spk in ("SF1", "TM1"):
+        for folder, stems in (("vcc2016_full", [f"1000{i:02d}" for i in range(1, 7)]
+                               + [f"2000{i:02d}" for i in range(6, 10)]), ("vcc2016", ["100001", "100002"])):
+            (db / folder / spk).mkdir(parents=True, exist_ok=True)
+            for stem in stems:
+                sf.write(db / folder / spk / f"{stem}.flac", x, 16000)
+                rows.append(f"{folder}/{spk}/{stem}.flac\t16000\t1600\t{spk}\t{folder}")
+    (db / "manifest.tsv").write_text("\n".join(rows) + "\n")
+    out = tmp_path / "data"
+    proc = _prep(db, out, "--set", "vcc2016_full", "--n-dev", "1", "--non-parallel", "false")
+    assert proc.returncode == 0, proc.stderr
+    train = _table(out / "train_SF1" / "wav.scp")
+    assert sorted(train) == [f"SF1_1000{i:02d}" for i in range(1, 7)]
+    assert all("vcc2016_full" in p for p in train.values())
+    assert sorted(_table(out / "dev_TM1" / "wav.scp")) == ["TM1_200006"]
+    assert sorted(_table(out / "test_SF1" / "wav.scp")) == ["SF1_200007", "SF1_200008", "SF1_200009"]
+    assert _table(out / "test_SF1_ref" / "wav.scp")["SF1_200008"].endswith("vcc2016_full/TM1/200008.flac")
+    # the disjoint halves of the non-parallel setting come from the 6 training utterances only
+    proc = _prep(db, tmp_path / "halves", "--set", "vcc2016_full", "--n-dev", "1")
+    assert proc.returncode == 0, proc.stderr
+    a = {u.split("_")[1] for u in _table(tmp_path / "halves" / "train_SF1" / "wav.scp")}
+    b = {u.split("_")[1] for u in _table(tmp_path / "halves" / "train_TM1" / "wav.scp")}
+    assert a == {"100001", "100002", "100003"} and b == {"100004", "100005", "100006"}

@@ -12,6 +12,7 @@ import soundfile as sf
 import torch
 
 from audiogan.errors import AudioError, AudioGanError, ConfigError, DataDirError
+from audiogan.features import commands
 from audiogan.features import world as w
 
 SR = 16000
@@ -259,7 +260,7 @@ def test_cli_extract_parts_merge_and_stats(tmp_path, capsys):
     d = _datadir(tmp_path)
     for part in (1, 2):
         assert (
-            w.main(
+            commands.main(
                 [
                     "extract",
                     "--datadir",
@@ -276,11 +277,11 @@ def test_cli_extract_parts_merge_and_stats(tmp_path, capsys):
             == 0
         )
     assert (d / "feats" / "feats.1.scp").read_text().split()[0] == "A_u1"
-    assert w.main(["merge", "--datadir", str(d), "--nparts", "2"]) == 0
+    assert commands.main(["merge", "--datadir", str(d), "--nparts", "2"]) == 0
     assert sorted(w.read_feats_scp(d / "feats.scp")) == ["A_u1", "A_u2", "B_u1", "B_u2"]
     assert w.load_world_config(d) == w.WorldConfig(f0_method="dio")
 
-    assert w.main(["stats", "--datadir", str(d)]) == 0
+    assert commands.main(["stats", "--datadir", str(d)]) == 0
     a, b = w.SpeakerStats.load(d / "stats" / "A.json"), w.SpeakerStats.load(d / "stats" / "B.json")
     assert 115 < np.exp(a.logf0_mean) < 135 and 210 < np.exp(b.logf0_mean) < 250
     assert a.sp_mean.shape == (36,)
@@ -289,7 +290,7 @@ def test_cli_extract_parts_merge_and_stats(tmp_path, capsys):
     merged = w.load_feats(d / "feats.scp")
     os.remove(d / "feats.scp")
     assert (
-        w.main(
+        commands.main(
             [
                 "extract",
                 "--datadir",
@@ -312,19 +313,19 @@ def test_cli_extract_parts_merge_and_stats(tmp_path, capsys):
 def test_cli_errors_are_one_line_exit_2(tmp_path, capsys):
     d = tmp_path / "empty"
     d.mkdir()
-    assert w.main(["extract", "--datadir", str(d)]) == 2
+    assert commands.main(["extract", "--datadir", str(d)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("audiogan: error:") and "wav.scp" in err and err.count("\n") == 1
 
     (d / "wav.scp").write_text("u1 sox x.wav -t wav - |\n")
-    assert w.main(["extract", "--datadir", str(d)]) == 2
+    assert commands.main(["extract", "--datadir", str(d)]) == 2
     assert "command pipe" in capsys.readouterr().err
 
     (d / "wav.scp").write_text(f"u1 {tmp_path / 'nope.wav'}\n")
-    assert w.main(["extract", "--datadir", str(d), "--no-progress"]) == 2
+    assert commands.main(["extract", "--datadir", str(d), "--no-progress"]) == 2
     assert "no such file" in capsys.readouterr().err
 
-    assert w.main(["merge", "--datadir", str(d), "--nparts", "2"]) == 2
+    assert commands.main(["merge", "--datadir", str(d), "--nparts", "2"]) == 2
     assert "feats.1.scp" in capsys.readouterr().err
 
 

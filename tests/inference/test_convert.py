@@ -63,3 +63,63 @@ def test_denoise_and_convert_share_one_output_plan(tmp_path):
     sf.write(tmp_path / "in" / "a.wav", np.zeros(800, np.float32), 16000)  # a.flac and a.wav -> a.wav
     with pytest.raises(Exception, match="would both be written to"):
         convert.plan_outputs([tmp_path / "in"], tmp_path / "out")
+
+
+def _star_model():
+    """A hand-built StarGAN-VC2 model (random tiny generator) with three speakers' statistics."""
+    from pathlib import Path
+
+    from audiogan.features import world
+    from audiogan.inference.loading import StarConverterModel
+    from audiogan.models.stargan_vc2 import StarGenerator2to1to2D
+
+    torch.manual_seed(0)
+    gen = StarGenerator2to1to2D(3, 24, channels=4, down_channels=4, res_channels=4, res_hidden_channels=8,
+                                num_residual=1).eval()
+    stats = {name: world.SpeakerStats(np.log(f0), 0.1, np.zeros(24), np.ones(24))
+             for name, f0 in (("lo", 100.0), ("mid", 150.0), ("hi", 200.0))}
+    return StarConverterModel(generator=gen, world_config=world.WorldConfig(f0_method="dio", coded_dim=24),
+                              speakers=list(stats), stats=stats, path=Path("star.pt"), step=0, config={},
+                              extra={})
+
+
+def test_a_stargan_direction_is_its_generator_with_the_pair_code() -> None:
+    model = _star_model()
+    conv = VoiceConverter.from_star_model(model, "hi", "mid")
+    assert conv.speakers == ("hi", "mid") and conv.src is model.stats["hi"] and conv.tgt is model.stats["mid"]
+    coded = np.random.default_rng(0).standard_normal((40, 24))
+    x = torch.from_numpy(coded.T.astype(np.float32))[None]
+    with torch.no_grad():
+        direct = model.generator(x, torch.tensor([2]), torch.tensor([1]))[0].T.double().numpy()
+    np.testing.assert_allclose(conv.convert_coded_sp(coded), direct, atol=1e-5)  # unit statistics
+    other = VoiceConverter.from_star_model(model, "lo", "mid").convert_coded_sp(coded)
+    assert np.abs(other - direct).max() > 1e-4  # the source half of the code matters too
+
+
+def test_stargan_speaker_errors_list_the_speakers() -> None:
+    from audiogan.errors import AudioGanError
+
+    listed = r"unknown target speaker 'TM1' \(this model's speakers: lo, mid, hi\)"
+    with pytest.raises(AudioGanError, match=listed):
+        VoiceConverter.from_star_model(_star_model(), "lo", "TM1")
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(direction="A2B", source="SF1", target="TM1"), "either --direction or --source/--target"),
+    (dict(source="SF1"), "--source and --target go together"),
+])
+def test_direction_and_speaker_names_are_checked_before_loading(tmp_path, kwargs, message) -> None:
+    from audiogan.errors import AudioGanError
+    from audiogan.inference.convert import load_voice_converter
+
+    with pytest.raises(AudioGanError, match=message):
+        load_voice_converter(tmp_path / "absent.pt", **kwargs)
+
+
+def test_cyclegan_builtin_takes_its_speaker_names() -> None:
+    from audiogan.inference.convert import load_voice_converter
+    from audiogan.inference.loading import model_speakers
+
+    builtin = resolve_model(None, "cyclegan_vc2")
+    assert model_speakers(builtin) == ["SF1", "TM1"]
+    assert load_voice_converter(builtin, source="TM1", target="SF1").speakers == ("TM1", "SF1")

@@ -224,3 +224,79 @@ def test_the_generator_sees_at_inference_the_windows_it_was_trained_on(tmp_path,
     for start in common:
         np.testing.assert_allclose(inside[start], trained[start], atol=1e-6, rtol=0)
     np.testing.assert_allclose(y, x, atol=1e-5)  # and de-emphasis brings an identity model's output back
+
+
+# -- ctfgan: the compact spectral enhancer through the same streaming pipeline -------------------------------
+CTF_TINY = {"channels": 4, "hidden": 4, "dilations": [1, 2], "rnn_layers": 1}
+
+
+def _ctfgan_checkpoint(tmp_path, window: int = 8000):
+    """A ctfgan checkpoint of a tiny, freshly initialised generator (what `audiogan train ctfgan` writes)."""
+    from audiogan import checkpoint as ckpt
+    from audiogan.models.registry import build
+    from audiogan.tasks.ctfgan import CTFGANTask
+
+    cfg = CTFGANTask.default_config()
+    cfg["model"].update(CTF_TINY)
+    torch.manual_seed(0)
+    g = build("ctfgan", cfg)["generator"]
+    state = {"format": ckpt.FORMAT, "task": "ctfgan", "config": cfg, "step": 0,
+             "networks": {"generator": g.state_dict()},
+             "extra": {"sample_rate": 16000, "n_fft": 512, "hop": 256, "window": window}}
+    return ckpt.save_atomic(state, tmp_path / "ctfgan.pt"), g.eval()
+
+
+def test_ctfgan_streamed_equals_whole_file_and_channels_are_independent(tmp_path):
+    from audiogan.inference.denoise import load_enhancer
+
+    path, _ = _ctfgan_checkpoint(tmp_path)
+    x = np.stack([_speechy(20000, 1), _speechy(20000, 2)]).astype(np.float32)
+    enh = load_enhancer(path, batch_size=3, overlap=None)
+    assert enh.window == 8000 and enh.overlap == 1000 and enh.preemph == 0.0  # ctfgan's defaults
+    whole = enh.enhance(x)  # 10 s blocks: one block
+    streamed = np.concatenate(list(enh.stream(_blocks(x), 16000, 2)), axis=1)
+    assert whole.shape == streamed.shape == x.shape
+    np.testing.assert_allclose(streamed, whole, atol=1e-5)
+    np.testing.assert_allclose(enh.enhance(x[1]), whole[1], atol=1e-5)  # each channel on its own
+    assert np.abs(whole - x).max() > 1e-3  # the (untrained) model did change the signal
+
+
+@pytest.mark.parametrize("sr, channels", [(8000, 1), (44100, 2)])
+def test_ctfgan_denoise_file_any_rate_and_channels(tmp_path, sr, channels):
+    from audiogan.inference.denoise import load_enhancer
+
+    path, _ = _ctfgan_checkpoint(tmp_path)
+    n = int(sr * 1.7)
+    x = 0.1 * np.random.default_rng(sr).standard_normal((n, channels)).astype(np.float32)
+    src, dst = tmp_path / "in.wav", tmp_path / "out" / "in.wav"
+    sf.write(src, x, sr, subtype="PCM_16")
+    denoise_file(load_enhancer(path, overlap=None), src, dst, block_seconds=0.37)
+    info = sf.info(dst)
+    assert (info.samplerate, info.channels, info.frames, info.subtype) == (sr, channels, n, "PCM_16")
+
+
+def test_ctfgan_loader_and_family_check(tmp_path):
+    """The typed loader reads the window; the SEGAN loader refuses a ctfgan checkpoint in one line."""
+    from audiogan.errors import CheckpointError
+    from audiogan.inference.loading import load_ctfgan_model
+
+    path, _ = _ctfgan_checkpoint(tmp_path)
+    assert load_ctfgan_model(path).window == 8000
+    with pytest.raises(CheckpointError, match="'ctfgan' checkpoint"):
+        from audiogan.inference.loading import load_segan_model
+
+        load_segan_model(path)
+
+
+def test_ctfgan_fp16_export_enhances_like_the_checkpoint(tmp_path):
+    """`audiogan export`'s fp16 copy (what a built-in ships) loads as fp32 and stays close to the original."""
+    from audiogan import checkpoint as ckpt
+    from audiogan.inference.denoise import load_enhancer
+    from audiogan.models.registry import INFERENCE_NETWORKS
+
+    path, _ = _ctfgan_checkpoint(tmp_path)
+    lean = ckpt.export_for_inference(path, tmp_path / "lean.pt", INFERENCE_NETWORKS["ctfgan"])
+    x = _speechy(12000, 4)
+    a = load_enhancer(path, overlap=None).enhance(x)
+    b = load_enhancer(lean, overlap=None).enhance(x)
+    assert 10 * np.log10(np.sum(a**2) / np.sum((a - b) ** 2)) > 30

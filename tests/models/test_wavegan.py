@@ -112,3 +112,34 @@ def test_phase_shuffle_shifts_with_reflection_and_one_shift_per_batch():
         assert torch.equal(y[0], y[1]) and torch.equal(y[1], y[2])  # same shift for every example
         shift = int((y[0, 0, 5] - x[0, 0, 5]).item())
         assert -2 <= -shift <= 2
+
+
+def test_conditional_generator_and_projection_discriminator():
+    torch.manual_seed(0)
+    g = WaveGANGenerator(16384, dim=2, num_classes=3, embed_dim=4)
+    d = WaveGANDiscriminator(16384, dim=2, num_classes=3).eval()
+    z, y = g.sample_latent(2), torch.tensor([0, 2])
+    x = g(z, y)
+    assert x.shape == (2, 1, 16384)
+    assert not torch.equal(x, g(z, torch.tensor([1, 1])))  # the label changes the output
+    assert g.project.in_features == 100 + 4  # the embedding is joined to z
+    # the projection term starts at zero (D starts as the unconditional one) and is <embed(y), h>
+    assert torch.equal(d(x, y), d(x, torch.tensor([1, 1])))
+    with torch.no_grad():
+        d.projection.embed.weight[2].fill_(0.1)
+    h = d.blocks[-1](d.blocks[-2](d.blocks[-3](d.blocks[-4](d.blocks[-5](x[:1]))))).transpose(1, 2).flatten(1)
+    delta = d(x[:1], torch.tensor([2])) - d(x[:1], torch.tensor([0]))
+    assert torch.allclose(delta, 0.1 * h.sum(1), rtol=1e-4, atol=1e-5)
+    for bad in (None, torch.tensor([0, 3]), torch.tensor([0])):
+        with pytest.raises(ValueError, match="labels|conditional"):
+            g(z, bad)
+    with pytest.raises(ValueError, match="unconditional"):
+        WaveGANGenerator(16384, dim=2)(z, y)
+
+
+def test_unconditional_state_dicts_are_unchanged():
+    # checkpoints written before conditioning (the built-in) must keep loading: no new keys without classes
+    g, d = WaveGANGenerator(16384, dim=2), WaveGANDiscriminator(16384, dim=2)
+    assert not [k for k in g.state_dict() if "condition" in k]
+    assert not [k for k in d.state_dict() if "projection" in k]
+    assert "out.weight" in d.state_dict() and "project.weight" in g.state_dict()

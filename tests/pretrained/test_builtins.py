@@ -11,8 +11,8 @@ import torch
 
 from audiogan.cli import main
 from audiogan.cli.export import INFERENCE_NETWORKS
-from audiogan.pretrained import BUILTINS, DEFAULTS, resolve_model
 from audiogan.models import load_for_inference
+from audiogan.pretrained import BUILTINS, DEFAULTS, resolve_model
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "tap_5db.wav"

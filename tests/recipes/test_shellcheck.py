@@ -19,7 +19,8 @@ SOURCED = {RECIPES / "utils/parse_options.sh"} | {RECIPES / "templates" / n
 # egs/<corpus>/<recipe>/{run,cmd,path,db}.sh and local/*.sh (utils/ and steps/ are links to recipes/)
 EGS_SCRIPTS = sorted([*ROOT.glob("egs/*/*/*.sh"), *ROOT.glob("egs/*/*/local/*.sh")])
 EGS_RECIPES = sorted({p.parent.parent if p.parent.name == "local" else p.parent for p in EGS_SCRIPTS})
-EGS_SOURCED = {"path.sh", "cmd.sh", "db.sh"}
+# local/prepare.sh: a corpus's stages -1 and 0, sourced by its run.sh
+EGS_SOURCED = {"path.sh", "cmd.sh", "db.sh", "prepare.sh"}
 needs_shellcheck = pytest.mark.skipif(shutil.which("shellcheck") is None,
                                       reason="shellcheck not installed (dev extra)")
 

@@ -13,8 +13,8 @@ import torch
 
 from audiogan.errors import CheckpointError, ConfigError
 from audiogan.features import world
-from audiogan.tasks.cyclegan_vc2 import CropPairDataset, CycleGANVC2Task
 from audiogan.models import load_for_inference
+from audiogan.tasks.cyclegan_vc2 import CropPairDataset, CycleGANVC2Task
 from audiogan.train.trainer import Trainer
 
 SR = 16000
@@ -280,3 +280,51 @@ def test_generator_loss_balance_is_the_reference_one(corpus) -> None:
     halved = task.generator_loss(batch)
     assert val(losses["loss"]) - val(halved["loss"]) == pytest.approx(
         0.5 * (val(losses["adv"]) + cfg["second_step"] * val(losses["adv2"])), rel=1e-4)
+
+
+def test_filling_in_frames_masks_one_run_per_item(corpus) -> None:
+    task = live_task(tiny_config(corpus, data={"mask_frames": 8}))
+    x = torch.randn(16, 3, 32) + 10.0  # no zeros of its own
+    torch.manual_seed(0)
+    y = task.mask_frames(x)
+    lengths = []
+    for i in range(16):
+        masked = (y[i] == 0).all(dim=0)
+        idx = torch.nonzero(masked).flatten()
+        assert len(idx) <= 8 and (len(idx) == 0 or int(idx[-1] - idx[0]) + 1 == len(idx))  # one run
+        assert torch.equal(y[i][:, ~masked], x[i][:, ~masked])
+        lengths.append(len(idx))
+    assert max(lengths) > 0
+    off = live_task(tiny_config(corpus))
+    assert off.mask_frames(x) is x
+
+
+def test_filling_in_frames_cycle_targets_the_unmasked_input(corpus) -> None:
+    task = live_task(tiny_config(corpus, data={"mask_frames": 12}))
+    a, b = a_batch(task)
+    torch.manual_seed(3)
+    losses = task.generator_loss([a, b])
+    torch.manual_seed(3)
+    a_in, b_in = task.mask_frames(a), task.mask_frames(b)
+    assert not torch.equal(a_in, a)
+    G = task.nets
+    with torch.no_grad():
+        cycle = (torch.nn.functional.l1_loss(G["G_BA"](G["G_AB"](a_in)), a)
+                 + torch.nn.functional.l1_loss(G["G_AB"](G["G_BA"](b_in)), b))
+        unmasked = (torch.nn.functional.l1_loss(G["G_BA"](G["G_AB"](a)), a)
+                    + torch.nn.functional.l1_loss(G["G_AB"](G["G_BA"](b)), b))
+    assert val(losses["cycle"]) == pytest.approx(float(cycle), rel=1e-5)
+    assert abs(float(cycle) - float(unmasked)) > 1e-6
+
+
+@pytest.mark.parametrize("bad", [-1, 32, 2.5, True])
+def test_bad_mask_frames_is_a_config_error(corpus, bad) -> None:
+    task = CycleGANVC2Task(tiny_config(corpus, data={"mask_frames": bad}))
+    with pytest.raises(ConfigError, match="mask_frames"):
+        task.train_dataset()
+
+
+def test_envelope_kind_must_match_the_features(corpus) -> None:
+    task = CycleGANVC2Task(tiny_config(corpus, data={"envelope": "mcep"}))  # the corpus has coded envelopes
+    with pytest.raises(ConfigError, match="data.envelope is 'mcep'"):
+        task.train_dataset()

@@ -10,10 +10,10 @@ import torch
 from audiogan.config import load_config
 from audiogan.data.clips import ClipDataset, fit_length, list_clips, subset
 from audiogan.errors import CheckpointError, ConfigError, DataDirError
+from audiogan.models import load_for_inference
 from audiogan.nn.losses import gradient_penalty
 from audiogan.tasks.classifier import ClassifierTask
 from audiogan.tasks.wavegan import WaveGANTask
-from audiogan.models import load_for_inference
 from audiogan.train.trainer import Trainer
 
 
@@ -229,3 +229,33 @@ def test_classifier_needs_labels(tmp_path):
     config = load_config(ClassifierTask.default_config(), None, [f"data.train_dir={tmp_path / 'flat'}"])
     with pytest.raises(DataDirError, match="no label"):
         ClassifierTask(config)
+
+
+def test_conditional_training_stores_the_labels_and_uses_them(data, tmp_path):
+    exp = tmp_path / "exp"
+    over = {"model.num_classes": 2, "model.embed_dim": 4, "trainer.max_steps": 3, "trainer.save_interval": 3,
+            "trainer.eval_interval": 3, "loss.diffaugment": "shift,gain,cutout"}
+    task = WaveGANTask(tiny_wavegan(tmp_path, **over))
+    assert task.config["model"]["labels"] == ["high", "low"]  # from the folders, before the networks
+    assert task.best_metric == "word_accuracy"
+    Trainer(task, exp).fit()
+    names = sorted(p.name for p in (exp / "samples" / "step-0000003").glob("*.wav"))
+    assert names == ["sample_000_high.wav", "sample_001_low.wav", "sample_002_high.wav"]
+    bundle = load_for_inference(exp, tasks=("wavegan",), names=("generator",))
+    assert bundle.extra["labels"] == ["high", "low"] and bundle.step == 3
+    g, z = bundle.networks["generator"], torch.rand(2, 100) * 2 - 1
+    with pytest.raises(ValueError, match="conditional"):
+        g(z)
+    assert not torch.equal(g(z, torch.tensor([0, 0])), g(z, torch.tensor([1, 1])))
+
+
+def test_conditional_config_errors(data, tmp_path):
+    with pytest.raises(ConfigError, match="has 2 labels"):
+        WaveGANTask(tiny_wavegan(tmp_path, **{"model.num_classes": 3}))
+    with pytest.raises(ConfigError, match="diffaugment"):
+        WaveGANTask(tiny_wavegan(tmp_path, **{"loss.diffaugment": "rotate"}))
+    unlabelled = tmp_path / "flat"
+    unlabelled.mkdir()
+    sf.write(unlabelled / "a.wav", np.zeros(1600, np.float32), 16000)
+    with pytest.raises(DataDirError, match="no label"):
+        WaveGANTask(tiny_wavegan(tmp_path, **{"model.num_classes": 1, "data.train_dir": unlabelled}))

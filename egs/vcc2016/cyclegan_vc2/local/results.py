@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """RESULTS.md of a CycleGAN-VC2 experiment: both directions, converted against the unconverted baseline.
 
-Usage: results.py EXPDIR CONF SRC TGT [--note TEXT] > RESULTS.md
+Usage: results.py EXPDIR CONF SRC TGT [--note TEXT] [--gmm GMMDIR] [--mcd-gain DB] > RESULTS.md
 
 Reads the summaries `audiogan score conversion --json` left at
 EXPDIR/convert/test_<SRC>_to_<TGT>/scores_conversion.json and the reverse (stage 4), the experiment's
-train_log.jsonl (steps, wall time) and best.json. Ends with the check of the quality target: in both
-directions the MCD at least 1.5 dB below the unconverted source-vs-target MCD, and the F0 RMSE below a
-third of the unconverted one. The MCD check is made on both named MCD figures (all frames, speech frames).
+train_log.jsonl (steps, wall time) and best.json. With --gmm, the joint-density GMM baseline's scores
+(stage 7, GMMDIR/convert/test_<SRC>_to_<TGT>/scores_conversion.json) are a third row, labelled "parallel"
+(it trains on parallel pairs), when they exist. Ends with the check of the quality target: in both
+directions the MCD at least --mcd-gain (1.5) dB below the unconverted source-vs-target MCD, and the F0 RMSE
+below a third of the unconverted one; the MCD check is made on both named MCD figures (all frames, speech
+frames); with a GMM row also the speech-frame MCD below the GMM's.
 """
 
 from __future__ import annotations
@@ -69,6 +72,8 @@ def main() -> None:
     ap.add_argument("src")
     ap.add_argument("tgt")
     ap.add_argument("--note", default="")
+    ap.add_argument("--gmm", type=Path, help="the GMM baseline's experiment dir (stage 7)")
+    ap.add_argument("--mcd-gain", type=float, default=MCD_GAIN_DB, help="MCD gain target (dB)")
     args = ap.parse_args()
     exp = args.expdir
     step, seconds = training_summary(exp)
@@ -89,16 +94,24 @@ def main() -> None:
         path = exp / "convert" / f"test_{a}_to_{b}" / "scores_conversion.json"
         res = json.loads(path.read_text())
         src = res.get("source") or {}
+        gmm_path = args.gmm / "convert" / f"test_{a}_to_{b}" / "scores_conversion.json" if args.gmm else None
+        gmm = json.loads(gmm_path.read_text()) if gmm_path and gmm_path.is_file() else None
         out += [f"## {a} -> {b} ({res.get('n_files')} test utterances)", "",
                 "| system | " + " | ".join(label for _, label in COLUMNS) + " |",
                 "|---|" + "---:|" * len(COLUMNS)]
-        for name, row in ((f"unconverted {a}", src), ("converted", res)):
+        rows = [(f"unconverted {a}", src), ("converted", res)]
+        if gmm:
+            rows.insert(1, ("GMM (parallel)", gmm))
+        for name, row in rows:
             out.append(f"| {name} | " + " | ".join(fmt(row.get(k)) for k, _ in COLUMNS) + " |")
         out.append("")
         for key, label in (("mcd", "all frames"), ("mcd_speech", "speech frames")):
             gain = src.get(key, math.nan) - res.get(key, math.nan)
-            checks.append((f"{a} -> {b}", f"MCD gain, {label} (dB) >= {MCD_GAIN_DB}", gain,
-                           gain >= MCD_GAIN_DB))
+            checks.append((f"{a} -> {b}", f"MCD gain, {label} (dB) >= {args.mcd_gain:g}", gain,
+                           gain >= args.mcd_gain))
+        if gmm:
+            below = gmm.get("mcd_speech", math.nan) - res.get("mcd_speech", math.nan)
+            checks.append((f"{a} -> {b}", "MCD speech frames below the GMM's (dB)", below, below > 0))
         ratio = res.get("f0_rmse", math.nan) / src.get("f0_rmse", math.nan)
         checks.append((f"{a} -> {b}", "F0 RMSE / unconverted < 1/3", ratio, ratio < F0_FRACTION))
     out += ["## Quality target", "", "| direction | criterion | value | met |", "|---|---|---:|:---:|"]

@@ -1,0 +1,1 @@
+../cyclegan_vc2/db.sh
