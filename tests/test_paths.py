@@ -8,6 +8,7 @@ import soundfile as sf
 
 from audiogan.data.datadir import DataDir
 from audiogan.errors import DataDirError
+from audiogan.features import commands as feature_commands
 from audiogan.features import world as w
 from audiogan.paths import check_name, child_path
 
@@ -33,7 +34,7 @@ def test_world_extract_refuses_an_id_with_a_path_before_writing(tmp_path, capsys
     wav = tmp_path / "a.wav"
     sf.write(wav, (0.1 * np.sin(np.arange(8000) / 5)).astype(np.float32), 16000)
     (d / "wav.scp").write_text(f"x/../../evil {wav}\n")
-    assert w.main(["extract", "--datadir", str(d), "--no-progress"]) == 2
+    assert feature_commands.main(["extract", "--datadir", str(d), "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("audiogan: error:") and "x/../../evil" in err and err.count("\n") == 1
     assert not list(tmp_path.rglob("*.npz")) and not (d / "feats.scp").exists()

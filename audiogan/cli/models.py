@@ -30,10 +30,9 @@ def run(args: argparse.Namespace) -> int:
     if not BUILTINS:
         print("no built-in models in this install")
         return 0
-    defaults = {v: k for k, v in DEFAULTS.items()}
     for b in BUILTINS.values():
         size = b.path.stat().st_size / 1e6
-        tag = f"  (default for `audiogan {_COMMAND.get(b.task, b.task)}`)" if b.name in defaults else ""
+        tag = f"  (default for `audiogan {_COMMAND.get(b.task, b.task)}`)" if _is_default(b, DEFAULTS) else ""
         print(f"builtin:{b.name}  [{b.task}, {size:.1f} MB]{tag}")
         print(f"    {b.summary}")
         if b.task in ("cyclegan_vc2", "stargan_vc2"):  # what --source/--target of `audiogan convert` take
@@ -50,8 +49,17 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _is_default(b, defaults: dict[str, str]) -> bool:
+    """Whether a command uses ``b`` without -m: ``denoise`` takes DEFAULTS["denoise"] (either enhancement
+    family) before its family's own default."""
+    if _COMMAND.get(b.task) == "denoise" and "denoise" in defaults:
+        return defaults["denoise"] == b.name
+    return defaults.get(b.task) == b.name
+
+
 _COMMAND = {
     "segan": "denoise",
+    "ctfgan": "denoise",
     "cyclegan_vc2": "convert",
     "stargan_vc2": "convert",
     "wavegan": "generate",

@@ -39,6 +39,14 @@ BUILTINS: dict[str, Builtin] = {
     b.name: b
     for b in (
         Builtin(
+            "ctfgan-speechmix-cpu",
+            "ctfgan",
+            "ctfgan_speechmix_cpu.pt",
+            "speech enhancement (any rate, channels and length; streamed): a 19 k-parameter compact "
+            "time-frequency GAN (GTCRN-class, metric discriminator) trained on 2 CPU cores by "
+            "egs/speechmix/ctfgan on on-the-fly mixtures; the default of `audiogan denoise`",
+        ),
+        Builtin(
             "segan-mini-cpu",
             "segan",
             "segan_mini_cpu.pt",
@@ -73,6 +81,8 @@ BUILTINS: dict[str, Builtin] = {
 
 # task -> the built-in its command uses without -m
 DEFAULTS = {
+    "denoise": "ctfgan-speechmix-cpu",  # the command's default, whichever family wins (issue 19)
+    "ctfgan": "ctfgan-speechmix-cpu",
     "segan": "segan-mini-cpu",
     "cyclegan_vc2": "cyclegan-vc2-sf1-tm1",
     "wavegan": "wavegan-sc10-cpu",

@@ -20,7 +20,9 @@ MAX_BYTES = 25 * 1024 * 1024
 
 
 def test_the_default_denoiser_and_converter_ship():
-    assert DEFAULTS["segan"] in BUILTINS, "the built-in denoiser is missing from audiogan/pretrained/"
+    assert DEFAULTS["denoise"] in BUILTINS, "the built-in denoiser is missing from audiogan/pretrained/"
+    assert BUILTINS[DEFAULTS["denoise"]].task == "ctfgan"
+    assert DEFAULTS["segan"] in BUILTINS, "the SEGAN built-in (the previous default) is missing"
     assert DEFAULTS["cyclegan_vc2"] in BUILTINS, "the built-in converter is missing from audiogan/pretrained/"
 
 
@@ -72,7 +74,12 @@ def test_bf16_output_stays_within_30_db_of_fp32(tmp_path):
 def test_models_lists_the_builtins(capsys):
     assert main(["models"]) == 0
     out = capsys.readouterr().out
-    assert f"builtin:{DEFAULTS['segan']}" in out and "default for `audiogan denoise`" in out
+    lines = out.splitlines()
+    default = [line for line in lines if line.startswith(f"builtin:{DEFAULTS['denoise']}")]
+    assert default and "default for `audiogan denoise`" in default[0]
+    segan = [line for line in lines if line.startswith(f"builtin:{DEFAULTS['segan']}")]
+    assert segan and "default" not in segan[0]  # listed, but no longer the default
+    assert out.count("default for `audiogan denoise`") == 1
     assert main(["models", DEFAULTS["segan"]]) == 0
     assert "## Scores" in capsys.readouterr().out
     assert main(["models", "nope"]) == 2
