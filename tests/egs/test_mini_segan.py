@@ -31,6 +31,7 @@ def test_debug_recipe_end_to_end(tmp_path, data_root, copy_recipe):
     results = (exp / "RESULTS.md").read_text()
     assert "| noisy input |" in results and "| segan.debug |" in results and "PESQ" in results
     assert "| log-MMSE |" in results and "test_8k" in results and "## Quality target" in results
+    assert "| noisereduce |" in results and "ctfgan built-in" in results  # the same rows in every recipe
     assert "DNSMOS OVRL" in results
     assert (exp / "export" / "segan.debug.pt").is_file()  # stage 5: the inference-only copy
     noisy = sorted((work / "data" / "sub4" / "test" / "audio" / "noisy").glob("*.wav"))
@@ -40,7 +41,8 @@ def test_debug_recipe_end_to_end(tmp_path, data_root, copy_recipe):
         assert sf.info(str(out)).frames == sf.info(str(f)).frames
     assert (exp / "best.pt").is_file()
     page = (exp / "report" / "index.html").read_text()  # stage 6: the listening page
-    assert page.count("<audio ") == 4 * 4 and "PESQ" in page  # 4 test utterances x 4 systems
+    # 4 test utterances x (noisy, log-MMSE, noisereduce, the ctfgan built-in, the model, clean)
+    assert page.count("<audio ") == 4 * 6 and "PESQ" in page
 
 
 def test_voicebank_stage0_from_a_local_copy(tmp_path, copy_recipe):

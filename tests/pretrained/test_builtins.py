@@ -137,3 +137,17 @@ def test_models_lists_the_converter_with_its_speakers(capsys):
     out = capsys.readouterr().out
     assert f"builtin:{DEFAULTS['cyclegan_vc2']}" in out and "default for `audiogan convert`" in out
     assert "SF1 (female, A)" in out and "TM1 (male, B)" in out
+
+
+def test_loading_the_default_denoiser_stays_off_torchs_compiler_stack():
+    # start-up of `audiogan denoise` is dominated by imports; building a compact network on the meta device
+    # pulled in sympy and torch._dynamo (~0.7 s). Checked in a fresh interpreter, not timed.
+    import subprocess
+    import sys
+
+    code = ("import sys; from audiogan.inference.denoise import load_enhancer; "
+            "from audiogan.pretrained import DEFAULTS, resolve_model; "
+            "load_enhancer(resolve_model('builtin:' + DEFAULTS['denoise'], 'ctfgan')); "
+            "print(sorted(m for m in ('sympy', 'torch._dynamo') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

@@ -70,6 +70,16 @@ def test_a_miss_at_one_snr_fails_the_target(tmp_path, capsys):
             in out)
 
 
+def test_without_utt2snr_the_target_is_checked_on_the_whole_set(tmp_path, capsys):
+    # a real noisy corpus (VoiceBank-DEMAND) has no utt2snr: one "all" row decides the verdict
+    args = make_run(tmp_path, {"-5": 0.2, "5": 0.4})
+    (tmp_path / "data" / "test" / "utt2snr").unlink()
+    assert er.main(args) == 0
+    out = capsys.readouterr().out
+    assert "dB SNR" not in out and out.count("| all | pass") == 1
+    assert "Target **met**: all 5 checks pass (all SNRs x 5 metrics)." in out
+
+
 def test_missing_metric_is_not_verified_never_met(tmp_path, capsys):
     assert er.main(make_run(tmp_path, {"-5": 0.2, "5": 0.4}, drop=("dnsmos_ovrl",))) == 0
     out = capsys.readouterr().out

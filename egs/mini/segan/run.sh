@@ -31,10 +31,14 @@ nj=2                 # parallel jobs (mixing, inference, scoring)
 batch_size=8         # windows per generator call at inference
 device=auto
 test_sets="test test_8k"  # scored sets; the first gets per-SNR tables
+systems="logmmse noisereduce ctfgan model"  # rows of RESULTS.md (recipes/templates/enhance_eval.sh)
+baseline_dir=        # baselines' outputs, shared by runs on the same data (default: exp/baselines[_sub<N>])
+compare=             # 'label=expdir ...': other models' runs on the same data, as extra rows
 train_args=          # extra `section.key=value` overrides for audiogan train
 # shellcheck disable=SC2034
 help_message="Usage: $0 [--stage N] [--stop-stage N] [--conf YAML] [--db_root DIR] [--max_utts N] [--nj N]
-  [--batch_size N] [--device D] [--expdir DIR] [--train_args 'section.key=value ...']"
+  [--batch_size N] [--device D] [--expdir DIR] [--baseline_dir DIR] [--systems 'model logmmse ...']
+  [--compare 'label=expdir ...'] [--train_args 'section.key=value ...']"
 
 download_corpus() {
   echo "stage -1: check the local corpus (nothing to download: it ships with the project)"

@@ -27,7 +27,7 @@ nj=2                 # parallel jobs (inference, scoring)
 batch_size=8         # windows per generator call at inference
 device=auto
 test_sets="test test_8k"                # scored sets; the first gets per-SNR tables and the target check
-systems="logmmse noisereduce segan model"  # what stages 2-4 enhance and score (baselines are made once)
+systems="logmmse noisereduce segan ctfgan model"  # what stages 2-4 enhance and score (baselines are made once)
 compare=             # 'label=expdir ...': other models' runs on the same data, as extra rows
 train_args=          # extra `section.key=value` overrides for audiogan train
 # shellcheck disable=SC2034

@@ -22,10 +22,14 @@ nj=4                 # parallel jobs (inference, scoring)
 batch_size=16        # windows per generator call at inference
 device=auto
 test_sets="test"  # scored sets; the first gets per-SNR tables
+systems="logmmse noisereduce ctfgan model"  # rows of RESULTS.md (recipes/templates/enhance_eval.sh)
+baseline_dir=        # baselines' outputs, shared by runs on the same data (default: exp/baselines[_sub<N>])
+compare=             # 'label=expdir ...': other models' runs on the same data, as extra rows
 train_args=          # extra `section.key=value` overrides for audiogan train
 # shellcheck disable=SC2034
 help_message="Usage: $0 [--stage N] [--stop-stage N] [--conf YAML] [--db_root DIR] [--max_utts N] [--nj N]
-  [--batch_size N] [--device D] [--expdir DIR] [--train_args 'section.key=value ...']"
+  [--batch_size N] [--device D] [--expdir DIR] [--baseline_dir DIR] [--systems 'model logmmse ...']
+  [--compare 'label=expdir ...'] [--train_args 'section.key=value ...']"
 wav16k=dump/wav16k
 sets="clean_trainset_28spk_wav noisy_trainset_28spk_wav clean_testset_wav noisy_testset_wav"
 

@@ -1,1 +1,0 @@
-../../../mini/segan/local/results.py
