@@ -167,7 +167,8 @@ def target_section(per_snr: dict[str, dict[str, list]], overall: dict[str, list]
     elif missing or not results:
         verdict = f"Target **not verified**: no scores for {', '.join(missing) or 'any SNR'}."
     else:
-        verdict = f"Target **met**: all {n} checks pass ({len(per_snr) or 'all'} SNRs x {len(TARGET)} metrics)."
+        levels = len(per_snr) or "all"
+        verdict = f"Target **met**: all {n} checks pass ({levels} SNRs x {len(TARGET)} metrics)."
     return [*out, "", verdict]
 
 
