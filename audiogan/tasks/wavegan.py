@@ -264,7 +264,9 @@ class WaveGANTask(AdversarialTask):
         from audiogan.metrics.generation import inception_score, load_classifier
 
         if self._classifier is None:
-            self._classifier = load_classifier(self.config["eval"]["classifier"])
+            from audiogan.pretrained import resolve_model
+
+            self._classifier = load_classifier(resolve_model(self.config["eval"]["classifier"], "classifier"))
         clf = self._classifier
         audio, labels = self._generate(self.config["eval"]["seed"] + 1, self.config["eval"]["is_samples"])
         probs = clf.probabilities(clf.prepare(audio[:, 0], self.config["data"]["sample_rate"]))

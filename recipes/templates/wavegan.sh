@@ -8,8 +8,9 @@
 #                      this file validates them
 #
 # Options it reads (set in run.sh, changed with --name value): stage, stop_stage, conf, clf_conf, db_root,
-# max_per_word, num_gen, ndb_bins, seed, expdir, device, train_args, clf_args. It sets tag, expdir, data,
-# clfdir and runs stages -1..6: 1 evaluation classifier -> $clfdir, 2 WaveGAN training -> $expdir
+# max_per_word, num_gen, ndb_bins, seed, expdir, device, train_args, clf_args and (optional) classifier.
+# It sets tag, expdir, data, clfdir and runs stages -1..6: 1 evaluation classifier -> $clfdir (skipped
+# when `classifier` names one: a checkpoint, an experiment dir or builtin:NAME), 2 WaveGAN training -> $expdir
 # (both steps/train.sh), 3 generation of $num_gen clips, 4 scoring (Inception Score, NDB) ->
 # $expdir/RESULTS.md (local/results.py), 5 latent interpolations and the listening page, 6 inference-only
 # fp16 copies of the generator and the classifier.
@@ -40,7 +41,7 @@ expdir="${expdir:-exp/$tag}"
 clf_conf="${clf_conf:-conf/classifier.yaml}"
 data=data
 [ "$max_per_word" -gt 0 ] && data="data/sub${max_per_word}"
-clfdir="exp/classifier_$(basename "$clf_conf" .yaml)_$(basename "$data")"
+clfdir="${classifier:-exp/classifier_$(basename "$clf_conf" .yaml)_$(basename "$data")}"
 
 if [ "$stage" -le -1 ] && [ "$stop_stage" -ge -1 ]; then
   download_corpus
@@ -54,7 +55,9 @@ if [ "$stage" -le 0 ] && [ "$stop_stage" -ge 0 ]; then
   done
 fi
 
-if [ "$stage" -le 1 ] && [ "$stop_stage" -ge 1 ]; then
+if [ "$stage" -le 1 ] && [ "$stop_stage" -ge 1 ] && [ -n "${classifier:-}" ]; then
+  echo "stage 1: skipped: scoring with the given classifier $classifier"
+elif [ "$stage" -le 1 ] && [ "$stop_stage" -ge 1 ]; then
   echo "stage 1: evaluation classifier -> $clfdir (log: $clfdir/log/train.log)"
   # shellcheck disable=SC2086
   steps/train.sh --cmd "$train_cmd" --conf "$clf_conf" classifier "$clfdir" \
@@ -101,5 +104,7 @@ fi
 if [ "$stage" -le 6 ] && [ "$stop_stage" -ge 6 ]; then
   echo "stage 6: inference-only fp16 copies -> $expdir/export/{wavegan,classifier}.pt"
   audiogan export "$expdir" "$expdir/export/wavegan.pt" --force
-  audiogan export "$clfdir" "$expdir/export/classifier.pt" --force
+  if [[ "$clfdir" != builtin:* ]]; then
+    audiogan export "$clfdir" "$expdir/export/classifier.pt" --force
+  fi
 fi

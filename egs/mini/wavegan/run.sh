@@ -28,6 +28,8 @@ expdir=              # default: exp/<conf name>
 device=auto
 train_args=          # extra `section.key=value` overrides for audiogan train wavegan
 clf_args=            # extra overrides for audiogan train classifier
+classifier=          # score with this classifier instead of training one in stage 1 (e.g.
+                     # builtin:sc10-word-classifier, trained by this recipe's stage 1 on the same split)
 
 download_corpus() {
   echo "stage -1: check the local corpus (nothing to download: it ships with the project)"

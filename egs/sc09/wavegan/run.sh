@@ -28,6 +28,8 @@ expdir=              # default: exp/<conf name>
 device=auto
 train_args=          # extra `section.key=value` overrides for audiogan train wavegan
 clf_args=            # extra overrides for audiogan train classifier
+classifier=          # score with this classifier instead of training one in stage 1 (a checkpoint, an
+                     # experiment dir or builtin:NAME)
 digits=zero,one,two,three,four,five,six,seven,eight,nine
 
 download_corpus() {

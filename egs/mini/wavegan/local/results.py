@@ -49,8 +49,11 @@ def main() -> None:
     used = json.loads(gbest_path.read_text()).get("step") if gbest_path.is_file() else steps
     print(f"- data: {data}/train for training, {data}/test (speakers never used) as the real set")
     print(f"- model: {steps} steps trained; scored checkpoint: step {used} (best.pt, else the latest)")
-    print(f"- classifier: {clf_dir}, held-out accuracy {best.get('value', float('nan')):.3f} "
-          f"(step {best.get('step', '?')})")
+    if clf_dir.startswith("builtin:"):
+        print(f"- classifier: {clf_dir} (this recipe's stage 1 on the same split; its card has its accuracy)")
+    else:
+        print(f"- classifier: {clf_dir}, held-out accuracy {best.get('value', float('nan')):.3f} "
+              f"(step {best.get('step', '?')})")
     print(f"- IS: mean ± std over {s['splits']} splits of the clips in a seeded random order; FID on the "
           f"classifier's penultimate features and NDB ({g.get('bins', '?')} k-means bins, two-proportion "
           f"test at alpha={s['ndb_alpha']}) against {s.get('ndb_reference_clips', '?')} real reference "
