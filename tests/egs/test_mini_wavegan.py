@@ -68,3 +68,29 @@ def test_sc09_data_prep_uses_the_official_lists(tmp_path):
     assert (out / "valid" / "wav.scp").read_text().split()[::2] == ["bbbb2222-zero-0"]
     train_labels = set((out / "train" / "utt2label").read_text().split()[1::2])
     assert len(train_labels) == 10 and "yes" not in train_labels  # SC09: the ten digits only
+
+
+@pytest.mark.slow
+def test_conditional_specgan_recipe_scores_with_the_builtin_classifier(tmp_path, data_root, copy_recipe):
+    work = copy_recipe(RECIPE, tmp_path / "wavegan")
+    env = {**os.environ, "AUDIOGAN_DATA": str(data_root)}
+    proc = subprocess.run(
+        ["bash", "run.sh", "--conf", "conf/specgan_cond.debug.yaml", "--stop-stage", "4",
+         "--classifier", "builtin:sc10-word-classifier"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "stage 1: skipped" in proc.stdout
+    assert not list((work / "exp").glob("classifier_*"))  # no classifier trained
+    exp = work / "exp" / "specgan_cond.debug"
+    words = sorted(p.name for p in (exp / "generated" / "wav").iterdir())
+    assert words == ["down", "go", "left", "no", "off", "on", "right", "stop", "up", "yes"]
+    assert all(len(list((exp / "generated" / "wav" / w).glob("*.wav"))) == 2 for w in words)
+    scores = json.loads((exp / "scores.json").read_text())
+    assert 0.0 <= scores["generated"]["requested_word_accuracy"] <= 1.0
+    results = (exp / "RESULTS.md").read_text()
+    assert "classifier: builtin:sc10-word-classifier" in results
