@@ -125,7 +125,7 @@ def test_si_sdr_loss():
 
 
 @pytest.mark.parametrize("override", [{"loss": {"pesq_items": 0}}, {"loss": {"adv_weight": -1.0}},
-                                      {"data": {"segment_seconds": 0.1}}])
+                                      {"loss": {"stoi_weight": -0.1}}, {"data": {"segment_seconds": 0.1}}])
 def test_bad_config(tmp_path, override):
     cfg = merge(load_config(CTFGANTask.default_config()), override)
     with pytest.raises(ConfigError):
@@ -151,3 +151,30 @@ def test_losses_with_spectral_discriminators_are_finite():
     assert {"mag", "complex", "si_sdr", "adv", "spectral_adv"} <= set(g)
     assert all(torch.isfinite(v) for v in [*d.values(), *g.values()])
     assert task.pesq.cached == 2  # the noisy scores of the first pesq_items items
+
+
+def test_stoi_term_is_one_minus_the_estimates_stoi_and_trains_the_generator():
+    """loss.stoi_weight: the term equals 1 - STOI of G's output (pystoi, the scorer of RESULTS.md, agrees
+    within torch_stoi's approximation) and its gradient reaches the generator."""
+    from pystoi import stoi
+
+    cfg = load_config(CTFGANTask.default_config())
+    cfg["model"].update(TINY_MODEL)
+    cfg["loss"].update(stoi_weight=0.5, adv_weight=0.0)
+    task = CTFGANTask(cfg)
+    torch.manual_seed(0)
+    task.nets = CTFGANTask.build_networks(cfg)
+    clean = torch.from_numpy(np.stack([speechlike(1.5, 120 + 40 * i, i) for i in range(2)]))
+    noisy = clean + 0.03 * torch.randn(clean.shape, generator=torch.Generator().manual_seed(1))
+    batch = {"noisy": noisy, "clean": clean, "key": torch.tensor([[0, 5], [1, 6]])}
+    g = task.generator_loss(batch)
+    with torch.no_grad():
+        est = task.nets["generator"](noisy).reshape(2, -1).numpy()
+    expected = 1 - np.mean([stoi(c, e, SR) for c, e in zip(clean.numpy(), est)])
+    term = float(g["stoi"].detach())
+    assert 0 < term < 1 and abs(term - expected) < 0.05
+    weighted = sum(float(cfg["loss"][f"{k}_weight"] * g[k].detach()) for k in ("mag", "complex", "si_sdr"))
+    assert math.isclose(float(g["loss"].detach()), weighted + 0.5 * term, rel_tol=1e-5)
+    g["stoi"].backward()
+    grads = [p.grad for p in task.nets["generator"].parameters() if p.grad is not None]
+    assert grads and any(float(gr.abs().sum()) > 0 for gr in grads)
