@@ -70,9 +70,11 @@ def run(args: argparse.Namespace) -> int:
 
     from audiogan.inference.generate import cycle_labels, requested_words
     from audiogan.inference.loading import load_wavegan_model
-    from audiogan.pretrained import BUILTINS, PREFIX, resolve_model
+    from audiogan.pretrained import BUILTINS, DEFAULTS, PREFIX, resolve_model
 
     device = resolve_device(args.device)
+    if args.model is None and DEFAULTS.get("generate") in BUILTINS:  # the command's default, either family
+        args.model = PREFIX + DEFAULTS["generate"]
     named = args.model[len(PREFIX) :] if args.model and args.model.startswith(PREFIX) else None
     builtin = BUILTINS.get(named) if named else None
     family = "specgan" if builtin is not None and builtin.task == "specgan" else "wavegan"

@@ -50,10 +50,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _is_default(b, defaults: dict[str, str]) -> bool:
-    """Whether a command uses ``b`` without -m: ``denoise`` takes DEFAULTS["denoise"] (either enhancement
-    family) before its family's own default."""
-    if _COMMAND.get(b.task) == "denoise" and "denoise" in defaults:
-        return defaults["denoise"] == b.name
+    """Whether a command uses ``b`` without -m: ``denoise`` and ``generate`` take DEFAULTS[command] (either
+    family) before the family's own default."""
+    command = _COMMAND.get(b.task)
+    if command in ("denoise", "generate") and command in defaults:
+        return defaults[command] == b.name
     return defaults.get(b.task) == b.name
 
 

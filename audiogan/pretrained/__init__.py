@@ -85,6 +85,7 @@ DEFAULTS = {
     "ctfgan": "ctfgan-speechmix-cpu",
     "segan": "segan-mini-cpu",
     "cyclegan_vc2": "cyclegan-vc2-sf1-tm1",
+    "generate": "wavegan-sc10-cpu",  # the command's default, WaveGAN or SpecGAN (issue 21)
     "wavegan": "wavegan-sc10-cpu",
     "classifier": "sc10-word-classifier",
 }

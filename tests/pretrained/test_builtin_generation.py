@@ -35,7 +35,7 @@ def test_score_generation_without_classifier_uses_the_builtin(capsys):
 
 
 def test_generate_without_model_uses_the_builtin_and_is_seeded(tmp_path, capsys):
-    assert DEFAULTS["wavegan"] in BUILTINS, "the built-in WaveGAN is missing"
+    assert DEFAULTS["generate"] in BUILTINS, "the default generator is missing"
     for name in ("a", "b"):
         assert main(["generate", "-n", "4", "-o", str(tmp_path / name), "--seed", "3",
                      "--grid", str(tmp_path / f"{name}.png")]) == 0
