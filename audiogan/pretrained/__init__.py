@@ -19,7 +19,7 @@ HERE = Path(__file__).resolve().parent
 @dataclass(frozen=True)
 class Builtin:
     name: str
-    task: str  # the task family whose commands use it (segan, cyclegan_vc2, wavegan, classifier)
+    task: str  # its task family: segan, ctfgan, cyclegan_vc2, stargan_vc2, wavegan, specgan, classifier
     file: str  # checkpoint file name in this folder; the card is the same stem with .md
     summary: str
 
@@ -62,6 +62,14 @@ BUILTINS: dict[str, Builtin] = {
             "cores by egs/vcc2016/cyclegan_vc2",
         ),
         Builtin(
+            "specgan-sc10-cond-cpu",
+            "specgan",
+            "specgan_sc10_cond_cpu.pt",
+            "class-conditional 1 s clips of the 10 Speech Commands words (16 kHz; `--word WORD` or "
+            "`--word all`): a d=16 SpecGAN (128x128 log spectrograms, Griffin-Lim) trained on 2 CPU cores by "
+            "egs/mini/wavegan (conf/specgan_cond_cpu.yaml); the default of `audiogan generate`",
+        ),
+        Builtin(
             "wavegan-sc10-cpu",
             "wavegan",
             "wavegan_sc10_cpu.pt",
@@ -85,7 +93,8 @@ DEFAULTS = {
     "ctfgan": "ctfgan-speechmix-cpu",
     "segan": "segan-mini-cpu",
     "cyclegan_vc2": "cyclegan-vc2-sf1-tm1",
-    "generate": "wavegan-sc10-cpu",  # the command's default, WaveGAN or SpecGAN (issue 21)
+    "generate": "specgan-sc10-cond-cpu",  # the command's default, WaveGAN or SpecGAN (issue 21)
+    "specgan": "specgan-sc10-cond-cpu",
     "wavegan": "wavegan-sc10-cpu",
     "classifier": "sc10-word-classifier",
 }

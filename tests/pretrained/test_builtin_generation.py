@@ -59,3 +59,21 @@ def test_a_balanced_word_folder_of_real_clips_scores_close_to_the_number_of_word
     gen = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["generated"]
     assert gen["requested_word_accuracy"] == 1.0  # the classifier is right on every clip ...
     assert 3.5 < gen["inception_score"] <= 4.0  # ... and confident: the IS is close to the 4 words
+
+
+def test_the_default_generator_says_the_requested_word(tmp_path, capsys):
+    # issue 21's "done when": `audiogan generate --word yes -n 8 --grid g.png` gives clips a listener
+    # recognises; the built-in classifier stands in for the listener (it hears 99 % of the card's "yes")
+    assert main(["generate", "--word", "yes", "-n", "4", "-o", str(tmp_path / "out"), "--seed", "1",
+                 "--grid", str(tmp_path / "g.png")]) == 0
+    files = sorted((tmp_path / "out" / "yes").glob("*.wav"))
+    assert len(files) == 4 and (tmp_path / "g.png").is_file()
+    clf = load_classifier(resolve_model(None, "classifier"))
+    probs = clf.probabilities(load_folder(clf, files))
+    assert [clf.labels[i] for i in probs.argmax(1)] == ["yes"] * 4
+
+
+def test_word_on_the_unconditional_builtin_is_a_one_line_error(tmp_path, capsys):
+    assert main(["generate", "-m", "builtin:wavegan-sc10-cpu", "--word", "yes", "-o", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("audiogan: error: --word yes") and "unconditional" in err[0]
