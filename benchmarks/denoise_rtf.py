@@ -28,6 +28,9 @@ default built-in SEGAN (``segan_default``): ``startup_s`` (the CLI on a 0.1 s fi
 ``e2e_s`` (the CLI on the ``--seconds`` file), ``rtf_forward`` (the bare generator over the windows the CLI
 runs, in a fresh process, / seconds; target <= 0.02 for ctfgan), and peak RSS on the ``--seconds`` and the
 ``--long-minutes`` file (flat in length). Targets: ctfgan start-up <= 1.5 s, forward RTF <= 0.02.
+``import_torch_s`` (a bare ``python -c "import torch"``, alternated with the start-up runs) is the floor of
+any start-up here, and ``startup_over_import_torch_s`` what audiogan adds to it: on a loaded machine the
+absolute start-up says more about the load than about audiogan.
 ``--compact-only`` runs just this part.
 
 Prints one JSON object as its last line. ``--quick`` shortens everything (10 s and 2 min files).
@@ -230,6 +233,13 @@ def bare_enhancer(model: Path, seconds: float, batch: int) -> tuple[float, int]:
     return float(once(windows)[0]), windows
 
 
+def time_import_torch() -> float:
+    """Wall seconds of a fresh ``python -c "import torch"``: what no torch program can start under."""
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import torch"], check=True)
+    return time.perf_counter() - t
+
+
 def compact_vs_default(tmp: Path, args: argparse.Namespace, audio: Path, tiny: Path, long_audio: Path,
                        seconds: float, long_seconds: float) -> dict:
     """The ctfgan model and the default built-in SEGAN, each: start-up, whole-process time, forward RTF,
@@ -239,10 +249,14 @@ def compact_vs_default(tmp: Path, args: argparse.Namespace, audio: Path, tiny: P
     models = {"ctfgan": Path(args.ctfgan) if args.ctfgan else make_ctfgan_checkpoint(tmp / "ctfgan.pt"),
               "segan_default": Path(resolve_model(None, "segan"))}
     out: dict = {}
+    torch_import = []
     for name, model in models.items():
         print(f"{name}: start-up, {seconds:.0f} s file, bare forward, long file ...", file=sys.stderr)
-        startup = min(run_cli(model, tiny, tmp / f"{name}_tiny.wav", args.batch_size)[0]
-                      for _ in range(max(1, args.repeats)))
+        startups = []
+        for _ in range(max(1, args.repeats)):  # alternated with a bare `import torch`, the floor here
+            torch_import.append(time_import_torch())
+            startups.append(run_cli(model, tiny, tmp / f"{name}_tiny.wav", args.batch_size)[0])
+        startup = min(startups)
         runs = [run_cli(model, audio, tmp / f"{name}.wav", args.batch_size)
                 for _ in range(max(1, args.repeats))]
         bare, windows = bare_enhancer(model, seconds, args.batch_size)
@@ -253,6 +267,8 @@ def compact_vs_default(tmp: Path, args: argparse.Namespace, audio: Path, tiny: P
                      "rss_mb": round(max(r[1] for r in runs), 1), "rss_mb_long": round(rss_long, 1),
                      "long_rtf": round(long_wall / long_seconds, 4)}
     c = out["ctfgan"]
+    out["import_torch_s"] = round(min(torch_import), 3)
+    out["startup_over_import_torch_s"] = round(c["startup_s"] - min(torch_import), 3)
     out["e2e_speedup_vs_segan_default"] = round(out["segan_default"]["e2e_s"] / c["e2e_s"], 3)
     out["target_startup_ok"] = c["startup_s"] <= 1.5
     out["target_rtf_forward_ok"] = c["rtf_forward"] <= 0.02
