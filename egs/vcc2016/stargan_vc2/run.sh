@@ -19,8 +19,8 @@ db_root=             # default: $AUDIOGAN_DATA
 set=                 # manifest set: vcc2016_full when present, else vcc2016 (4 speakers, 30 utterances)
 pairs=               # "A:B ..." (default: SF1:TM1 SM1:TF1, plus SF2:TM2 SF3:TM3 SM2:TF2 on vcc2016_full)
 eval_pairs=2         # the first N pairs get dev/test sets and are scored
-n_dev=2
-n_test=5             # (vcc2016_full tests on its 2000NN evaluation utterances instead)
+n_dev=               # default 2; 5 with vcc2016_full (the CycleGAN recipe's dev/test split of 2000NN)
+n_test=5             # (vcc2016_full tests on its other 44 2000NN evaluation utterances instead)
 max_train=0          # >0: at most N training utterances per speaker (4 with a *.debug.yaml config)
 f0_method=           # harvest (default) | dio (default with *.debug.yaml)
 nj=2
@@ -37,6 +37,7 @@ score_cmd=utils/run.pl
 db_root="${db_root:-$AUDIOGAN_DATA}"
 if [[ "$conf" == *.debug.yaml ]]; then set="${set:-vcc2016}"; fi  # 4 speakers, 2 test utterances each
 [ -n "$set" ] || if [ -d "$db_root/vcc2016_full" ]; then set=vcc2016_full; else set=vcc2016; fi
+if [ "$set" = vcc2016_full ]; then n_dev="${n_dev:-5}"; else n_dev="${n_dev:-2}"; fi  # same test set as CycleGAN
 if [ -z "$pairs" ]; then
   pairs="SF1:TM1 SM1:TF1"
   [ "$set" = vcc2016_full ] && pairs="$pairs SF2:TM2 SF3:TM3 SM2:TF2"
