@@ -187,7 +187,9 @@ def test_word_and_all_words_layout(conditional, tmp_path, capsys):
     assert sorted(p.name for p in (tmp_path / "all").iterdir()) == ["high", "low"]
     assert len(wavs(tmp_path / "all" / "high")) == 2 and grid.is_file()
     one, low = wavs(tmp_path / "one" / "low"), wavs(tmp_path / "all" / "low")
-    assert all(np.array_equal(one[k], low[k]) for k in one)  # the same latents for every word
+    # the same latents for every word: equal up to one 16-bit step (the batch of 2 and the batch of 4 may take
+    # different oneDNN kernels, whose float rounding can flip a sample's last PCM bit)
+    assert all(np.allclose(one[k], low[k], rtol=0, atol=2**-15) for k in one)
     high = wavs(tmp_path / "all" / "high")
     assert not np.array_equal(low["sample_0000.wav"], high["sample_0000.wav"])  # the word matters
     assert main(["generate", "-m", cwg, "-n", "3", "-o", str(tmp_path / "flat")]) == 0
