@@ -68,3 +68,13 @@ def test_missing_or_mismatched_system_is_an_error(tmp_path) -> None:
     assert proc.returncode != 0 and "not the same test set" in proc.stderr
     proc = run(str(exp), "c.yaml", "SF1", "TM1", "--system", "no-equals-sign")
     assert proc.returncode == 2 and "NAME=SCORES" in proc.stderr
+
+
+def test_experiment_given_as_kept_summaries(tmp_path) -> None:
+    """The table rebuilt from summaries kept in the repo: no experiment dir, so no training line."""
+    for a, b in (("SF1", "TM1"), ("TM1", "SF1")):
+        write(tmp_path / f"run_test_{a}_to_{b}.json", summary(7.5, 30.0))
+    proc = run(f"{tmp_path}/run_test_{{a}}_to_{{b}}.json", "c.yaml", "SF1", "TM1", "--mcd-gain", "2.0")
+    assert proc.returncode == 0, proc.stderr
+    assert "- training:" not in proc.stdout
+    assert "| converted | SF1 -> TM1 | MCD gain, speech frames (dB) >= 2 | 2.200 | yes |" in proc.stdout

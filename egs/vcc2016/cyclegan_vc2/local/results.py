@@ -17,7 +17,8 @@ Other systems scored on the same test sets (an old built-in, another experiment,
 SF1/TM1 rows) are added with --system NAME=SCORES, repeatable, and checked against the same target. SCORES
 (and --gmm) is either an experiment dir laid out like EXPDIR (stages 3-4 / stage 7) or a path template
 with {a} and {b} for the source and target speaker, e.g. results/builtin_test_{a}_to_{b}.json: the
-summaries kept in the repo after the experiment dir is gone.
+summaries kept in the repo after the experiment dir is gone; EXPDIR may be such a template too (then the
+training line, which needs the experiment's logs, is left out).
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ def commit() -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("expdir", type=Path)
+    ap.add_argument("expdir", type=Path, help="experiment dir, or a template of its kept summaries")
     ap.add_argument("conf")
     ap.add_argument("src")
     ap.add_argument("tgt")
@@ -124,14 +125,15 @@ def main() -> None:
     ap.add_argument("--mcd-gain", type=float, default=MCD_GAIN_DB, help="MCD gain target (dB)")
     args = ap.parse_args()
     exp = args.expdir
-    step, seconds = training_summary(exp)
-    best = json.loads((exp / "best.json").read_text()) if (exp / "best.json").is_file() else {}
     out = [f"# CycleGAN-VC2 on VCC2016, {args.src} <-> {args.tgt}", ""]
     out += [f"- date: {datetime.date.today().isoformat()}, commit: {commit()}",
-            f"- command: `bash run.sh --conf {args.conf}` (stages 0-6)",
-            f"- training: {step} steps, {seconds / 3600:.2f} h of wall time on this machine"
-            + (f"; converted with `best.pt` (step {best.get('step')}, dev MCD {fmt(best.get('value'))} dB)"
-               if best else "")]
+            f"- command: `bash run.sh --conf {args.conf}` (stages 0-6)"]
+    if exp.is_dir():  # not when EXPDIR is a template of kept summaries (the experiment dir is gone)
+        step, seconds = training_summary(exp)
+        best = json.loads((exp / "best.json").read_text()) if (exp / "best.json").is_file() else {}
+        out.append(f"- training: {step} steps, {seconds / 3600:.2f} h of wall time on this machine"
+                   + (f"; converted with `best.pt` (step {best.get('step')}, dev MCD {fmt(best.get('value'))}"
+                      " dB)" if best else ""))
     if args.note:
         out.append(f"- {args.note}")
     out += ["- scores: `audiogan score conversion` on the held-out test utterances (never trained on); the "
